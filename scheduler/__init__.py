@@ -1,0 +1,1 @@
+"""The scheduler process: plans and sends reminders from what the database says is due."""

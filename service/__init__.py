@@ -1,0 +1,84 @@
+"""BoneLine: bone health reminders by text and phone for pregnant and postpartum people."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, Response
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from service.config import Settings, load_settings
+from service.db import Database
+from service.texts import Texts
+
+log = logging.getLogger(__name__)
+
+# Twilio allows 1,600 characters in a text; a webhook body is never near this.
+MAX_WEBHOOK_BYTES = 64 * 1024
+
+
+@dataclass
+class Boneline:
+    """What the app's views share: settings, the database and the bound texts."""
+
+    settings: Settings
+    db: Database
+    texts: Texts
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the web app from defaults, the environment, and `config` (tests pass a dict)."""
+    app = Flask(__name__, instance_relative_config=True)
+    settings = load_settings(config, instance_path=app.instance_path)
+    app.config.update(
+        SECRET_KEY=settings.SECRET_KEY or secrets.token_hex(32),
+        MAX_CONTENT_LENGTH=MAX_WEBHOOK_BYTES,
+    )
+    app.config.update({key: value for key, value in (config or {}).items() if key.isupper()})
+    if settings.TRUSTED_PROXY_COUNT:
+        hops = settings.TRUSTED_PROXY_COUNT
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)  # type: ignore[method-assign]
+    app.extensions["boneline"] = Boneline(
+        settings=settings, db=Database(settings.DATABASE_URL), texts=Texts.from_settings(settings)
+    )
+
+    from service import sms
+
+    app.register_blueprint(sms.bp)
+    _register_error_pages(app)
+
+    @app.get("/")
+    def health() -> dict[str, str]:
+        """Say the service is up (for load balancers and curious operators)."""
+        return {"service": settings.PROGRAM_NAME, "status": "ok"}
+
+    if settings.demo_mode:
+        app.logger.warning(
+            "LOCAL DEMO MODE: TWILIO_AUTH_TOKEN is not set, so webhooks are accepted WITHOUT "
+            "signature checks and nothing is sent through Twilio. Never run this way in production."
+        )
+    return app
+
+
+def _register_error_pages(app: Flask) -> None:
+    """Short plain-text errors; a database outage is a 503 so Twilio retries later."""
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Response:
+        """Answer an HTTP error with its code and a one-line reason."""
+        text = f"{error.code} {error.name}: {error.description or ''}".strip()
+        return Response(text, status=error.code, mimetype="text/plain")
+
+    @app.errorhandler(OperationalError)
+    def database_unavailable(error: OperationalError) -> Response:
+        """Tell Twilio to try again later; nothing was written."""
+        log.error("database unavailable: %s", type(error.orig).__name__)
+        return Response(
+            "503 Service Unavailable: try again later", status=503, mimetype="text/plain"
+        )

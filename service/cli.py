@@ -1,0 +1,45 @@
+"""The `boneline` command: migrations and running the service."""
+
+from __future__ import annotations
+
+import logging
+
+import click
+
+from service import create_app
+from service.config import load_settings
+from service.db import upgrade
+
+
+@click.group()
+def main() -> None:
+    """BoneLine: bone health reminders by text and phone."""
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+
+@main.group()
+def db() -> None:
+    """Database migrations."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Bring the database schema up to date (the Procfile's release step)."""
+    settings = load_settings()
+    upgrade(settings.DATABASE_URL, revision)
+    click.echo(f"database is at {revision}")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def run(host: str, port: int) -> None:
+    """Run the service locally: migrate the database, then serve the webhooks."""
+    settings = load_settings()
+    upgrade(settings.DATABASE_URL)
+    app = create_app()
+    click.echo(f"BoneLine is listening on http://{host}:{port} (database: {settings.DATABASE_URL})")
+    app.run(host=host, port=port, use_reloader=False)

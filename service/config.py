@@ -1,0 +1,83 @@
+"""Settings: defaults in code, overridden by environment variables, then by a dict."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+TWILIO_API_BASE_URL = "https://api.twilio.com"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything an operator can configure, by the environment variable of the same name."""
+
+    DATABASE_URL: str = ""
+    TWILIO_ACCOUNT_SID: str = ""
+    TWILIO_AUTH_TOKEN: str = ""
+    TWILIO_PHONE_NUMBER: str = ""
+    TWILIO_MESSAGING_SERVICE_SID: str = ""
+    TWILIO_API_BASE_URL: str = TWILIO_API_BASE_URL
+    PUBLIC_BASE_URL: str = ""
+    TRUSTED_PROXY_COUNT: int = 0
+    PROGRAM_NAME: str = "BoneLine"
+    ORGANIZATION_NAME: str = "your clinic"
+    SUPPORT_CONTACT: str = "your clinic"
+    DEFAULT_REGION: str = "US"
+    CARE_TEAM_PHONE: str = ""
+    SECRET_KEY: str = ""
+
+    @property
+    def demo_mode(self) -> bool:
+        """Whether unsigned webhooks are accepted (no auth token configured)."""
+        return not self.TWILIO_AUTH_TOKEN
+
+    @property
+    def can_send(self) -> bool:
+        """Whether real Twilio credentials and a sender are configured."""
+        has_sender = bool(self.TWILIO_PHONE_NUMBER or self.TWILIO_MESSAGING_SERVICE_SID)
+        return bool(self.TWILIO_ACCOUNT_SID and self.TWILIO_AUTH_TOKEN and has_sender)
+
+    def public_url(self, path: str) -> str:
+        """The absolute URL Twilio uses for one of our paths, or '' when unknown."""
+        if not self.PUBLIC_BASE_URL:
+            return ""
+        return self.PUBLIC_BASE_URL.rstrip("/") + path
+
+
+def default_database_url(instance_path: str | os.PathLike[str]) -> str:
+    """A SQLite file in the instance folder: the embedded default."""
+    folder = Path(instance_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{folder / 'boneline.sqlite3'}"
+
+
+def load_settings(
+    overrides: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+    instance_path: str | os.PathLike[str] = "instance",
+) -> Settings:
+    """Build settings from defaults, then the environment, then explicit overrides."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for field in fields(Settings):
+        if field.name in environ:
+            values[field.name] = _coerce(field, environ[field.name])
+    for key, value in (overrides or {}).items():
+        if key in Settings.__dataclass_fields__:
+            values[key] = value
+    settings = Settings(**values)
+    if not settings.DATABASE_URL:
+        settings = dataclasses.replace(settings, DATABASE_URL=default_database_url(instance_path))
+    return settings
+
+
+def _coerce(field: dataclasses.Field[Any], raw: str) -> Any:
+    """Turn an environment string into the field's type."""
+    if field.type in (int, "int"):
+        return int(raw)
+    return raw.strip()

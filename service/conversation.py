@@ -1,0 +1,311 @@
+"""The text conversation as a pure function: (profile, inbound text, today) -> outcome.
+
+No Flask, no database, no Twilio: `service.subscriptions` loads and saves what this decides.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+from service.dates import parse_date
+from service.keywords import Keywords, Match
+from service.models import Channel, ConsentAction, Stage, Status
+
+MAX_DAYS_UNTIL_DUE = 300
+MAX_DAYS_SINCE_BIRTH = 365
+
+ASK_STAGE = "stage"
+ASK_DUE_DATE = "due_date"
+ASK_BIRTH_DATE = "birth_date"
+ASK_CHANNEL = "channel"
+ASK_CONFIRM = "confirm"
+
+# What to say to ask (again) the question of each enrollment step.
+STEP_QUESTIONS = {
+    ASK_STAGE: "enroll.reask_stage",
+    ASK_DUE_DATE: "enroll.ask_due_date",
+    ASK_BIRTH_DATE: "enroll.ask_birth_date",
+    ASK_CHANNEL: "enroll.reask_channel",
+    ASK_CONFIRM: "enroll.confirm",
+}
+
+# Keywords that act in every state, checked against the whole message in this order.
+COMMAND_INTENTS = ("stop", "help", "join", "start", "language")
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What we know of one phone number; status None means we have never heard from it."""
+
+    status: Status | None = None
+    language: str = "en"
+    enrollment_step: str | None = None
+    stage: Stage | None = None
+    due_date: dt.date | None = None
+    birth_date: dt.date | None = None
+    channel: Channel = Channel.SMS
+
+    @property
+    def has_complete_enrollment(self) -> bool:
+        """Whether stage and its date are known, so reminders can resume without asking."""
+        if self.stage is Stage.PREGNANT:
+            return self.due_date is not None
+        return self.stage is Stage.POSTPARTUM and self.birth_date is not None
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One text to send back, by catalog id, with the values for its placeholders."""
+
+    message_id: str
+    params: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The new profile, the replies, and what must be recorded."""
+
+    profile: Profile
+    replies: tuple[Reply, ...]
+    consent: ConsentAction | None = None
+    consent_disclosure: str | None = None
+    escalation: str | None = None
+    reply_language: str | None = None
+
+    @property
+    def language(self) -> str:
+        """The language the replies are written in (the profile's unless a keyword chose)."""
+        return self.reply_language or self.profile.language
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One inbound text with the context a decision needs."""
+
+    profile: Profile
+    text: str
+    today: dt.date
+    keywords: Keywords
+
+
+def respond(profile: Profile, text: str, today: dt.date, keywords: Keywords) -> Outcome:
+    """Decide the replies and state changes for one inbound text."""
+    inbound = Inbound(profile, text or "", today, keywords)
+    command = keywords.whole(inbound.text, COMMAND_INTENTS) or keywords.phrase(inbound.text, "stop")
+    if command is not None:
+        return COMMANDS[command.intent](inbound, command)
+    if profile.status is Status.STOPPED and keywords.whole(inbound.text, ("affirm",)):
+        return _start(inbound, Match("start", frozenset({profile.language})))
+    born = keywords.leading(inbound.text, "born")
+    if born is not None and profile.status in (Status.ACTIVE, Status.ENROLLING):
+        return _born(inbound, born)
+    if profile.status is Status.ENROLLING and profile.enrollment_step in STEP_ANSWERS:
+        return STEP_ANSWERS[profile.enrollment_step](inbound)
+    return _fallback(inbound)
+
+
+def _reply(
+    profile: Profile,
+    message_id: str,
+    consent: ConsentAction | None = None,
+    **params: object,
+) -> Outcome:
+    """An outcome with one reply; an opt-in or opt-out names that reply as its disclosure."""
+    return Outcome(
+        profile=profile,
+        replies=(Reply(message_id, params),),
+        consent=consent,
+        consent_disclosure=message_id if consent else None,
+    )
+
+
+def _stop(inbound: Inbound, match: Match) -> Outcome:
+    """Opt out at once, in any state, with exactly one confirmation."""
+    language = match.language_for(inbound.profile.language)
+    profile = dataclasses.replace(
+        inbound.profile, status=Status.STOPPED, enrollment_step=None, language=language
+    )
+    return _reply(profile, "optout.confirm", ConsentAction.OPT_OUT)
+
+
+def _help(inbound: Inbound, match: Match) -> Outcome:
+    """The HELP text, in the keyword's language; nothing else changes."""
+    language = match.language_for(inbound.profile.language)
+    return Outcome(inbound.profile, (Reply("help.reply"),), reply_language=language)
+
+
+def _join(inbound: Inbound, match: Match) -> Outcome:
+    """Start (or restart) enrollment in the keyword's language."""
+    language = match.language_for(inbound.profile.language)
+    if inbound.profile.status is Status.ACTIVE:
+        return _reply(
+            dataclasses.replace(inbound.profile, language=language), "enroll.already_active"
+        )
+    profile = dataclasses.replace(
+        inbound.profile, status=Status.ENROLLING, enrollment_step=ASK_STAGE, language=language
+    )
+    return _reply(profile, "enroll.ask_stage")
+
+
+def _start(inbound: Inbound, match: Match) -> Outcome:
+    """Opt back in: resume reminders when we know enough, else enroll from the start."""
+    profile = inbound.profile
+    language = match.language_for(profile.language)
+    if profile.status is Status.ACTIVE:
+        return _reply(dataclasses.replace(profile, language=language), "enroll.already_active")
+    if profile.status is Status.ENROLLING:
+        return _ask_again(profile)
+    if profile.status is Status.STOPPED and profile.has_complete_enrollment:
+        resumed = dataclasses.replace(
+            profile, status=Status.ACTIVE, enrollment_step=None, language=language
+        )
+        return _reply(resumed, "optin.welcome_back", ConsentAction.OPT_IN)
+    return _join(inbound, match)
+
+
+def _switch_language(inbound: Inbound, match: Match) -> Outcome:
+    """Switch to the keyword's language and, mid-enrollment, ask the current question again."""
+    language = sorted(match.languages)[0]
+    profile = dataclasses.replace(inbound.profile, language=language)
+    replies = [Reply("language.switched")]
+    if profile.status is Status.ENROLLING and profile.enrollment_step in STEP_QUESTIONS:
+        replies.append(Reply(STEP_QUESTIONS[profile.enrollment_step]))
+    return Outcome(profile, tuple(replies))
+
+
+def _ask_again(profile: Profile) -> Outcome:
+    """Repeat the current enrollment question."""
+    return _reply(profile, STEP_QUESTIONS.get(profile.enrollment_step or "", "enroll.ask_stage"))
+
+
+def _born(inbound: Inbound, match: Match) -> Outcome:
+    """Record the birth (today when no date is given) and move to the postpartum stage."""
+    profile = inbound.profile
+    birth_date = inbound.today
+    if match.rest:
+        parsed = parse_date(match.rest, profile.language, inbound.today, "past")
+        if parsed is None:
+            return _reply(profile, "born.unreadable_date")
+        birth_date = parsed
+    if birth_date > inbound.today:
+        return _reply(profile, "born.date_future")
+    if (inbound.today - birth_date).days > MAX_DAYS_SINCE_BIRTH:
+        return _reply(profile, "enroll.birth_date_too_old")
+    updated = dataclasses.replace(profile, stage=Stage.POSTPARTUM, birth_date=birth_date)
+    if profile.status is Status.ENROLLING:
+        updated = dataclasses.replace(updated, enrollment_step=ASK_CHANNEL)
+        return _reply(updated, "enroll.ask_channel", date=birth_date)
+    return _reply(updated, "born.recorded", date=birth_date)
+
+
+def _answer_stage(inbound: Inbound) -> Outcome:
+    """1 (or "pregnant"): ask the due date; 2 (or "had my baby"): ask the birth date."""
+    text = inbound.text.strip()
+    keywords = inbound.keywords
+    if text == "1" or keywords.whole(text, ("pregnant",)):
+        step, stage = ASK_DUE_DATE, Stage.PREGNANT
+    elif text == "2" or keywords.whole(text, ("had_baby",)):
+        step, stage = ASK_BIRTH_DATE, Stage.POSTPARTUM
+    else:
+        return _reply(inbound.profile, "enroll.reask_stage")
+    profile = dataclasses.replace(inbound.profile, enrollment_step=step, stage=stage)
+    return _reply(profile, STEP_QUESTIONS[step])
+
+
+def _answer_due_date(inbound: Inbound) -> Outcome:
+    """A due date from today up to 10 months ahead."""
+    return _answer_date(inbound, "future", "due_date", _due_date_problem)
+
+
+def _answer_birth_date(inbound: Inbound) -> Outcome:
+    """A birth date in the past year."""
+    return _answer_date(inbound, "past", "birth_date", _birth_date_problem)
+
+
+def _due_date_problem(date: dt.date, today: dt.date) -> str | None:
+    """Why a due date makes no sense, as the id of the re-ask text."""
+    if date < today:
+        return "enroll.due_date_past"
+    if (date - today).days > MAX_DAYS_UNTIL_DUE:
+        return "enroll.due_date_too_far"
+    return None
+
+
+def _birth_date_problem(date: dt.date, today: dt.date) -> str | None:
+    """Why a birth date makes no sense, as the id of the re-ask text."""
+    if date > today:
+        return "enroll.birth_date_future"
+    if (today - date).days > MAX_DAYS_SINCE_BIRTH:
+        return "enroll.birth_date_too_old"
+    return None
+
+
+def _answer_date(
+    inbound: Inbound,
+    prefer: Literal["future", "past"],
+    attribute: str,
+    problem_with: Callable[[dt.date, dt.date], str | None],
+) -> Outcome:
+    """Read a date, re-ask clearly when it makes no sense, else move on to the channel."""
+    profile = inbound.profile
+    date = parse_date(inbound.text, profile.language, inbound.today, prefer)
+    if date is None:
+        return _reply(profile, "enroll.unreadable_date")
+    problem = problem_with(date, inbound.today)
+    if problem:
+        return _reply(profile, problem)
+    changes: dict[str, object] = {attribute: date, "enrollment_step": ASK_CHANNEL}
+    updated = dataclasses.replace(profile, **changes)  # type: ignore[arg-type]
+    return _reply(updated, "enroll.ask_channel", date=date)
+
+
+def _answer_channel(inbound: Inbound) -> Outcome:
+    """1 (or "text"): reminders by SMS; 2 (or "call"): by phone call. Then the disclosure."""
+    text = inbound.text.strip()
+    keywords = inbound.keywords
+    if text == "1" or keywords.whole(text, ("text_channel",)):
+        channel = Channel.SMS
+    elif text == "2" or keywords.whole(text, ("call_channel",)):
+        channel = Channel.VOICE
+    else:
+        return _reply(inbound.profile, "enroll.reask_channel")
+    profile = dataclasses.replace(inbound.profile, channel=channel, enrollment_step=ASK_CONFIRM)
+    return _reply(profile, "enroll.confirm")
+
+
+def _answer_confirm(inbound: Inbound) -> Outcome:
+    """YES (or SI) makes the person active: the double opt-in."""
+    if not inbound.keywords.whole(inbound.text, ("affirm",)):
+        return _reply(inbound.profile, "enroll.reask_confirm")
+    profile = dataclasses.replace(inbound.profile, status=Status.ACTIVE, enrollment_step=None)
+    outcome = _reply(profile, "enroll.welcome", ConsentAction.OPT_IN)
+    # The person agreed to the disclosure they were shown, not to the welcome text.
+    return dataclasses.replace(outcome, consent_disclosure="enroll.confirm")
+
+
+def _fallback(inbound: Inbound) -> Outcome:
+    """A short helpful reply that says how to see the menu."""
+    if inbound.profile.status in (Status.ACTIVE, Status.ENROLLING):
+        return _reply(inbound.profile, "fallback.unknown")
+    return _reply(inbound.profile, "fallback.not_subscribed")
+
+
+COMMANDS: dict[str, Callable[[Inbound, Match], Outcome]] = {
+    "stop": _stop,
+    "help": _help,
+    "join": _join,
+    "start": _start,
+    "language": _switch_language,
+}
+
+STEP_ANSWERS: dict[str, Callable[[Inbound], Outcome]] = {
+    ASK_STAGE: _answer_stage,
+    ASK_DUE_DATE: _answer_due_date,
+    ASK_BIRTH_DATE: _answer_birth_date,
+    ASK_CHANNEL: _answer_channel,
+    ASK_CONFIRM: _answer_confirm,
+}

@@ -1,0 +1,154 @@
+"""Typed SQLAlchemy models. Every datetime column holds naive UTC."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from service.db import Base
+
+
+def utcnow() -> dt.datetime:
+    """The current UTC time, naive, as stored in the database."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class Status(enum.StrEnum):
+    """Where a subscriber is in their subscription."""
+
+    ENROLLING = "enrolling"
+    ACTIVE = "active"
+    STOPPED = "stopped"
+
+
+class Stage(enum.StrEnum):
+    """Pregnant (counting to a due date) or postpartum (counting from a birth date)."""
+
+    PREGNANT = "pregnant"
+    POSTPARTUM = "postpartum"
+
+
+class Channel(enum.StrEnum):
+    """How a subscriber wants their reminders."""
+
+    SMS = "sms"
+    VOICE = "voice"
+
+
+class Direction(enum.StrEnum):
+    """Whether a message came to us or went from us."""
+
+    INBOUND = "inbound"
+    OUTBOUND = "outbound"
+
+
+class ConsentAction(enum.StrEnum):
+    """Consent given or withdrawn."""
+
+    OPT_IN = "opt_in"
+    OPT_OUT = "opt_out"
+
+
+def _enum(kind: type[enum.StrEnum]) -> sa.Enum:
+    """Store an enum as its lowercase value in a short VARCHAR on every database."""
+    return sa.Enum(
+        kind,
+        native_enum=False,
+        length=16,
+        values_callable=lambda members: [member.value for member in members],
+    )
+
+
+class Subscriber(Base):
+    """A phone number that has texted or called us, and what they chose."""
+
+    __tablename__ = "subscribers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    language: Mapped[str] = mapped_column(sa.String(2), default="en")
+    channel: Mapped[Channel] = mapped_column(_enum(Channel), default=Channel.SMS)
+    status: Mapped[Status] = mapped_column(_enum(Status), default=Status.ENROLLING)
+    enrollment_step: Mapped[str | None] = mapped_column(sa.String(32))
+    stage: Mapped[Stage | None] = mapped_column(_enum(Stage))
+    due_date: Mapped[dt.date | None] = mapped_column(sa.Date)
+    birth_date: Mapped[dt.date | None] = mapped_column(sa.Date)
+    time_zone: Mapped[str] = mapped_column(sa.String(64), default="America/New_York")
+    zip_code: Mapped[str | None] = mapped_column(sa.String(10))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    consent_events: Mapped[list[ConsentEvent]] = relationship(back_populates="subscriber")
+
+
+class ConsentEvent(Base):
+    """One opt-in or opt-out, kept (with the number) even when the person's data is erased."""
+
+    __tablename__ = "consent_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscriber_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("subscribers.id", ondelete="SET NULL"), index=True
+    )
+    phone: Mapped[str] = mapped_column(sa.String(20), index=True)
+    action: Mapped[ConsentAction] = mapped_column(_enum(ConsentAction))
+    channel: Mapped[str] = mapped_column(sa.String(16))
+    disclosure_id: Mapped[str] = mapped_column(sa.String(64))
+    disclosure_version: Mapped[str] = mapped_column(sa.String(16))
+    language: Mapped[str] = mapped_column(sa.String(2))
+    evidence: Mapped[str] = mapped_column(sa.Text, default="")
+    occurred_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    subscriber: Mapped[Subscriber | None] = relationship(back_populates="consent_events")
+
+
+class Message(Base):
+    """Every inbound and outbound text, with its Twilio SID and delivery status."""
+
+    __tablename__ = "messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscriber_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("subscribers.id", ondelete="SET NULL"), index=True
+    )
+    phone: Mapped[str] = mapped_column(sa.String(20), index=True)
+    direction: Mapped[Direction] = mapped_column(_enum(Direction))
+    channel: Mapped[Channel] = mapped_column(_enum(Channel), default=Channel.SMS)
+    twilio_sid: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    body: Mapped[str] = mapped_column(sa.Text, default="")
+    message_id: Mapped[str | None] = mapped_column(sa.String(64))
+    status: Mapped[str] = mapped_column(sa.String(24), default="received")
+    error_code: Mapped[int | None] = mapped_column()
+    in_reply_to_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("messages.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    subscriber: Mapped[Subscriber | None] = relationship()
+
+
+class Escalation(Base):
+    """A red flag (severe pain, a fall, an emergency symptom) for the care team to follow up."""
+
+    __tablename__ = "escalations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscriber_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("subscribers.id", ondelete="SET NULL"), index=True
+    )
+    phone: Mapped[str] = mapped_column(sa.String(20))
+    source: Mapped[str] = mapped_column(sa.String(16))
+    reason: Mapped[str] = mapped_column(sa.String(64))
+    detail: Mapped[str] = mapped_column(sa.Text, default="")
+    language: Mapped[str] = mapped_column(sa.String(2), default="en")
+    stage: Mapped[str | None] = mapped_column(sa.String(16))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    handled_at: Mapped[dt.datetime | None] = mapped_column()
+    handled_by: Mapped[str | None] = mapped_column(sa.String(64))
+    note: Mapped[str | None] = mapped_column(sa.Text)
+
+    subscriber: Mapped[Subscriber | None] = relationship()

@@ -1,0 +1,217 @@
+"""Inbound texts end to end: load the person, decide with `conversation`, record everything."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from service.conversation import Outcome, Profile, respond
+from service.models import (
+    Channel,
+    ConsentEvent,
+    Direction,
+    Escalation,
+    Message,
+    Subscriber,
+    utcnow,
+)
+from service.phones import local_time_zone, mask
+from service.texts import Texts
+
+log = logging.getLogger(__name__)
+
+REPLIED_IN_TWIML = "replied"
+
+
+@dataclass(frozen=True)
+class InboundText:
+    """One text as Twilio delivered it to our webhook."""
+
+    phone: str
+    body: str
+    message_sid: str | None = None
+    zip_code: str | None = None
+
+
+def receive_text(
+    sessions: sessionmaker[Session],
+    inbound: InboundText,
+    texts: Texts,
+    now: dt.datetime | None = None,
+) -> list[str]:
+    """Answer one inbound text once; a repeated MessageSid gets the first answer again."""
+    now = now or utcnow()
+    try:
+        with sessions.begin() as session:
+            earlier = _earlier_replies(session, inbound.message_sid)
+            if earlier is not None:
+                return earlier
+            return _answer(session, inbound, texts, now)
+    except IntegrityError:
+        # Twilio retried while the first delivery was still being answered: reuse that answer.
+        with sessions.begin() as session:
+            earlier = _earlier_replies(session, inbound.message_sid)
+            if earlier is None:
+                raise
+            return earlier
+
+
+def profile_of(subscriber: Subscriber | None) -> Profile:
+    """The conversation's view of a subscriber row."""
+    if subscriber is None:
+        return Profile()
+    return Profile(
+        status=subscriber.status,
+        language=subscriber.language,
+        enrollment_step=subscriber.enrollment_step,
+        stage=subscriber.stage,
+        due_date=subscriber.due_date,
+        birth_date=subscriber.birth_date,
+        channel=subscriber.channel,
+    )
+
+
+def local_today(time_zone: str, now: dt.datetime) -> dt.date:
+    """The person's calendar date at the UTC instant `now`."""
+    return now.replace(tzinfo=dt.UTC).astimezone(ZoneInfo(time_zone)).date()
+
+
+def _earlier_replies(session: Session, message_sid: str | None) -> list[str] | None:
+    """What we answered the first time this MessageSid arrived, or None if it is new."""
+    if not message_sid:
+        return None
+    inbound_id = session.scalar(sa.select(Message.id).where(Message.twilio_sid == message_sid))
+    if inbound_id is None:
+        return None
+    bodies = session.scalars(
+        sa.select(Message.body).where(Message.in_reply_to_id == inbound_id).order_by(Message.id)
+    )
+    return list(bodies)
+
+
+def _answer(session: Session, inbound: InboundText, texts: Texts, now: dt.datetime) -> list[str]:
+    """Decide, apply and log the answer to a new inbound text."""
+    subscriber = session.scalar(sa.select(Subscriber).where(Subscriber.phone == inbound.phone))
+    time_zone = (
+        subscriber.time_zone if subscriber else local_time_zone(inbound.phone, inbound.zip_code)
+    )
+    outcome = respond(
+        profile_of(subscriber), inbound.body, local_today(time_zone, now), texts.keywords
+    )
+    subscriber = _apply(session, subscriber, outcome, inbound, time_zone)
+    received = Message(
+        subscriber=subscriber,
+        phone=inbound.phone,
+        direction=Direction.INBOUND,
+        twilio_sid=inbound.message_sid or None,
+        body=inbound.body,
+        status="received",
+        created_at=now,
+    )
+    session.add(received)
+    session.flush()
+    bodies = [texts.render(reply, outcome.language) for reply in outcome.replies]
+    for reply, body in zip(outcome.replies, bodies, strict=True):
+        session.add(
+            Message(
+                subscriber=subscriber,
+                phone=inbound.phone,
+                direction=Direction.OUTBOUND,
+                body=body,
+                message_id=reply.message_id,
+                status=REPLIED_IN_TWIML,
+                in_reply_to_id=received.id,
+                created_at=now,
+            )
+        )
+    _record_consent(session, subscriber, outcome, inbound, texts, now)
+    _record_escalation(session, subscriber, outcome, inbound, now)
+    log.info(
+        "text from %s answered with %s",
+        mask(inbound.phone),
+        ",".join(reply.message_id for reply in outcome.replies),
+    )
+    return bodies
+
+
+def _apply(
+    session: Session,
+    subscriber: Subscriber | None,
+    outcome: Outcome,
+    inbound: InboundText,
+    time_zone: str,
+) -> Subscriber | None:
+    """Save the new profile; a number we never heard from gets a row only once it has a status."""
+    profile = outcome.profile
+    if subscriber is None:
+        if profile.status is None:
+            return None
+        subscriber = Subscriber(phone=inbound.phone, time_zone=time_zone, zip_code=inbound.zip_code)
+        session.add(subscriber)
+    subscriber.status = profile.status or subscriber.status
+    subscriber.language = profile.language
+    subscriber.enrollment_step = profile.enrollment_step
+    subscriber.stage = profile.stage
+    subscriber.due_date = profile.due_date
+    subscriber.birth_date = profile.birth_date
+    subscriber.channel = profile.channel or Channel.SMS
+    if inbound.zip_code and inbound.zip_code != subscriber.zip_code:
+        subscriber.zip_code = inbound.zip_code
+        subscriber.time_zone = local_time_zone(inbound.phone, inbound.zip_code)
+    return subscriber
+
+
+def _record_consent(
+    session: Session,
+    subscriber: Subscriber | None,
+    outcome: Outcome,
+    inbound: InboundText,
+    texts: Texts,
+    now: dt.datetime,
+) -> None:
+    """Keep the consent log: who, when, how, which disclosure, and the words they used."""
+    if outcome.consent is None or outcome.consent_disclosure is None:
+        return
+    session.add(
+        ConsentEvent(
+            subscriber=subscriber,
+            phone=inbound.phone,
+            action=outcome.consent,
+            channel="sms",
+            disclosure_id=outcome.consent_disclosure,
+            disclosure_version=texts.catalog.version(outcome.consent_disclosure, outcome.language),
+            language=outcome.language,
+            evidence=inbound.body,
+            occurred_at=now,
+        )
+    )
+
+
+def _record_escalation(
+    session: Session,
+    subscriber: Subscriber | None,
+    outcome: Outcome,
+    inbound: InboundText,
+    now: dt.datetime,
+) -> None:
+    """Record a red flag for the care team."""
+    if outcome.escalation is None:
+        return
+    session.add(
+        Escalation(
+            subscriber=subscriber,
+            phone=inbound.phone,
+            source="text",
+            reason=outcome.escalation,
+            detail=inbound.body,
+            language=outcome.language,
+            stage=outcome.profile.stage.value if outcome.profile.stage else None,
+            created_at=now,
+        )
+    )

@@ -1,0 +1,75 @@
+"""What every Twilio webhook shares: signature checks and reading required parameters."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
+
+from flask import Response, abort, current_app, request
+from twilio.request_validator import (
+    SIGNATURE_HEADER,
+    SIGNATURE_SETTINGS_HEADER,
+    RequestValidator,
+    get_signature_algorithm,
+)
+
+from service.config import Settings
+from service.phones import InvalidPhoneNumber, to_e164
+
+log = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def settings() -> Settings:
+    """The running app's settings."""
+    value: Settings = current_app.extensions["boneline"].settings
+    return value
+
+
+def signed_url() -> str:
+    """The URL Twilio signed: the configured public base URL, else the (proxy-fixed) request URL."""
+    public = settings().public_url(request.full_path if request.query_string else request.path)
+    return public or request.url
+
+
+def signature_is_valid() -> bool:
+    """Whether X-Twilio-Signature matches this request under our auth token."""
+    signature = request.headers.get(SIGNATURE_HEADER, "")
+    if not signature:
+        return False
+    validator = RequestValidator(settings().TWILIO_AUTH_TOKEN)
+    algorithm = get_signature_algorithm(request.headers.get(SIGNATURE_SETTINGS_HEADER))
+    return bool(validator.validate(signed_url(), request.form, signature, algorithm))
+
+
+def twilio_signed(view: Callable[P, R]) -> Callable[P, R | Response]:
+    """Refuse (403) any request Twilio did not sign, unless the app runs in local demo mode."""
+
+    @functools.wraps(view)
+    def checked(*args: P.args, **kwargs: P.kwargs) -> R | Response:
+        if not settings().demo_mode and not signature_is_valid():
+            log.warning("refused a webhook with a missing or wrong signature: %s", request.path)
+            abort(403)
+        return view(*args, **kwargs)
+
+    return checked
+
+
+def required_form_value(name: str) -> str:
+    """A form parameter the webhook cannot do without; 400 when it is missing or empty."""
+    value = request.form.get(name, "").strip()
+    if not value:
+        abort(400, description=f"missing parameter {name}")
+    return value
+
+
+def caller_number(name: str = "From") -> str:
+    """The E.164 number of the person on the other end; 400 when it is not a phone number."""
+    try:
+        return to_e164(required_form_value(name), settings().DEFAULT_REGION)
+    except InvalidPhoneNumber:
+        abort(400, description=f"{name} is not a phone number")

@@ -1,0 +1,149 @@
+"""Shared fixtures: a migrated database on SQLite (always) and PostgreSQL (when reachable)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any, Protocol
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+from twilio.request_validator import RequestValidator
+from werkzeug.test import TestResponse
+
+from service import create_app
+from service.catalog import Catalog, default_catalog
+from service.db import Base, Database, make_engine, upgrade
+from service.keywords import Keywords
+
+AUTH_TOKEN = "0123456789abcdef0123456789abcdef"
+PUBLIC_BASE_URL = "https://boneline.example.org"
+DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def postgres_url() -> str:
+    """Where the PostgreSQL test database is (TEST_DATABASE_URL overrides the CI default)."""
+    return os.environ.get("TEST_DATABASE_URL", DEFAULT_POSTGRES_URL)
+
+
+def postgres_reachable(url: str) -> bool:
+    """Whether a PostgreSQL server answers at `url` within two seconds."""
+    engine = make_engine(url, connect_args={"connect_timeout": 2}, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect():
+            return True
+    except sa.exc.OperationalError:
+        return False
+    finally:
+        engine.dispose()
+
+
+def reset_postgres_schema(url: str) -> None:
+    """Drop everything so the migrations build the schema from nothing."""
+    engine = make_engine(url, poolclass=sa.pool.NullPool)
+    with engine.begin() as connection:
+        connection.execute(sa.text("DROP SCHEMA public CASCADE"))
+        connection.execute(sa.text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def migrated_database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> str:
+    """A database built by the real Alembic migrations, once per backend per test run."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'boneline-test.sqlite3'}"
+    else:
+        url = postgres_url()
+        if not postgres_reachable(url):
+            if os.environ.get("BONELINE_REQUIRE_POSTGRES") == "1":
+                pytest.fail(f"PostgreSQL is required but not reachable at {url}")
+            pytest.skip("PostgreSQL is not reachable; set TEST_DATABASE_URL to run these")
+        reset_postgres_schema(url)
+    upgrade(url)
+    return url
+
+
+def empty_all_tables(database: Database) -> None:
+    """Delete every row, children first, so each test starts from a fresh database."""
+    with database.engine.begin() as connection:
+        for table in reversed(Base.metadata.sorted_tables):
+            connection.execute(table.delete())
+
+
+@pytest.fixture
+def database(migrated_database_url: str) -> Iterator[Database]:
+    """A fresh, empty, migrated database."""
+    database = Database(migrated_database_url)
+    empty_all_tables(database)
+    yield database
+    database.dispose()
+
+
+def app_config(database_url: str, **overrides: Any) -> dict[str, Any]:
+    """The settings tests run the app with: signed webhooks, a public URL, a test database."""
+    return {
+        "TESTING": True,
+        "DATABASE_URL": database_url,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
+        "PROGRAM_NAME": "BoneLine",
+        "ORGANIZATION_NAME": "Test Clinic",
+        "SUPPORT_CONTACT": "555-0100",
+        **overrides,
+    }
+
+
+@pytest.fixture
+def app(database: Database) -> Iterator[Flask]:
+    """The app, wired to the fresh test database."""
+    app = create_app(app_config(database.url))
+    yield app
+    app.extensions["boneline"].db.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """Flask's test client for the app."""
+    return app.test_client()
+
+
+def twilio_signature(url: str, params: Mapping[str, str], token: str = AUTH_TOKEN) -> str:
+    """The X-Twilio-Signature Twilio would send for this URL and form."""
+    return str(RequestValidator(token).compute_signature(url, params))
+
+
+class TwilioPost(Protocol):
+    """Post a form to one of our webhooks, signed the way Twilio signs it."""
+
+    def __call__(self, path: str, params: Mapping[str, str]) -> TestResponse: ...
+
+
+@pytest.fixture
+def twilio_post(client: FlaskClient) -> TwilioPost:
+    """Post signed webhook forms through the test client."""
+
+    def post(path: str, params: Mapping[str, str]) -> TestResponse:
+        signature = twilio_signature(PUBLIC_BASE_URL + path, params)
+        return client.post(path, data=dict(params), headers={"X-Twilio-Signature": signature})
+
+    return post
+
+
+@pytest.fixture(scope="session")
+def catalog() -> Catalog:
+    """The shipped message catalog."""
+    return default_catalog()
+
+
+@pytest.fixture(scope="session")
+def keywords(catalog: Catalog) -> Keywords:
+    """Keyword tables built from the shipped catalog."""
+    return Keywords.from_catalog(catalog)
+
+
+ROOT = Path(__file__).resolve().parent.parent

@@ -1,0 +1,88 @@
+"""The app factory: config from a dict or the environment, demo mode, error pages."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from flask.testing import FlaskClient
+
+from service import create_app
+from service.config import load_settings
+from tests.conftest import TwilioPost
+from tests.sms_helpers import replies, sms_form
+
+
+def test_config_dict_overrides_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PROGRAM_NAME", "From Env")
+    assert load_settings({}).PROGRAM_NAME == "From Env"
+    assert load_settings({"PROGRAM_NAME": "From Dict"}).PROGRAM_NAME == "From Dict"
+
+
+def test_default_database_is_a_sqlite_file_in_the_instance_folder(tmp_path: object) -> None:
+    settings = load_settings({}, environ={}, instance_path=str(tmp_path))
+    assert f"sqlite:///{tmp_path}/boneline.sqlite3" == settings.DATABASE_URL
+    assert settings.TWILIO_API_BASE_URL == "https://api.twilio.com"
+
+
+def test_postgres_urls_use_psycopg_3() -> None:
+    from service.db import normalize_url
+
+    assert normalize_url("postgres://u@h/db") == "postgresql+psycopg://u@h/db"
+
+
+def test_demo_mode_says_so_loudly_and_accepts_unsigned_texts(
+    database: object, caplog: pytest.LogCaptureFixture
+) -> None:
+    url = database.url  # type: ignore[attr-defined]
+    with caplog.at_level(logging.WARNING):
+        app = create_app({"DATABASE_URL": url, "TWILIO_AUTH_TOKEN": "", "TESTING": True})
+    assert "LOCAL DEMO MODE" in caplog.text
+    response = app.test_client().post("/sms", data=sms_form("JOIN"))
+    assert "Reply 1" in replies(response)[0]
+    app.extensions["boneline"].db.dispose()
+
+
+def test_behind_a_proxy_the_forwarded_public_url_is_what_is_validated(database: object) -> None:
+    from tests.conftest import AUTH_TOKEN, twilio_signature
+
+    url = database.url  # type: ignore[attr-defined]
+    app = create_app(
+        {"DATABASE_URL": url, "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "TRUSTED_PROXY_COUNT": 1}
+    )
+    form = sms_form("JOIN")
+    signature = twilio_signature("https://public.example/sms", form)
+    response = app.test_client().post(
+        "/sms",
+        data=form,
+        base_url="http://127.0.0.1:8000",
+        headers={
+            "X-Twilio-Signature": signature,
+            "X-Forwarded-Proto": "https",
+            "X-Forwarded-Host": "public.example",
+        },
+    )
+    assert response.status_code == 200
+    unforwarded = app.test_client().post(
+        "/sms",
+        data=form,
+        base_url="http://127.0.0.1:8000",
+        headers={"X-Twilio-Signature": signature},
+    )
+    assert unforwarded.status_code == 403
+    app.extensions["boneline"].db.dispose()
+
+
+def test_health_check_answers(client: FlaskClient) -> None:
+    assert client.get("/").json == {"service": "BoneLine", "status": "ok"}
+
+
+def test_unknown_routes_and_methods_get_short_plain_errors(client: FlaskClient) -> None:
+    assert client.get("/sms").status_code == 405
+    missing = client.get("/nope")
+    assert missing.status_code == 404 and missing.mimetype == "text/plain"
+
+
+def test_an_oversized_webhook_body_is_refused_not_crashed(twilio_post: TwilioPost) -> None:
+    response = twilio_post("/sms", sms_form("x" * 100_000))
+    assert response.status_code == 413
