@@ -30,6 +30,23 @@ class Settings:
     DEFAULT_REGION: str = "US"
     CARE_TEAM_PHONE: str = ""
     SECRET_KEY: str = ""
+    # Local send windows as HH:MM-HH:MM ("" = no sends that day); clamped to 08:00-20:00.
+    SEND_WINDOW_WEEKDAYS: str = "10:00-18:00"
+    SEND_WINDOW_SATURDAY: str = "10:00-17:00"
+    SEND_WINDOW_SUNDAY: str = ""
+    # The account's messages-per-second limit, and how many REST calls may be in flight.
+    SEND_RATE_PER_SECOND: int = 10
+    SEND_CONCURRENCY: int = 8
+    SEND_BATCH_SIZE: int = 500
+    # A message this many hours past its planned time is skipped, never sent in a flood.
+    MAX_LATENESS_HOURS: int = 4
+    # Retries of one REST call on 429, 5xx or a connection refused, with backoff and jitter.
+    SEND_MAX_RETRIES: int = 3
+    TWILIO_TIMEOUT_SECONDS: int = 15
+    # A row still "sending" this long after it was claimed belongs to a crashed sender.
+    SENDING_STALE_MINUTES: int = 10
+    # Unanswered reminder calls are tried again this many hours later, at most twice.
+    CALL_RETRY_HOURS: int = 2
 
     @property
     def demo_mode(self) -> bool:

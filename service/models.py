@@ -78,6 +78,11 @@ class Subscriber(Base):
     birth_date: Mapped[dt.date | None] = mapped_column(sa.Date)
     time_zone: Mapped[str] = mapped_column(sa.String(64), default="America/New_York")
     zip_code: Mapped[str | None] = mapped_column(sa.String(10))
+    # When the last back-pain check-in went out: a YES/1 or NO/2 soon after answers it.
+    last_checkin_at: Mapped[dt.datetime | None] = mapped_column()
+    # Set when Twilio says the number cannot get texts (21211 invalid, 21614 not mobile).
+    number_invalid_at: Mapped[dt.datetime | None] = mapped_column()
+    number_invalid_code: Mapped[int | None] = mapped_column()
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -152,3 +157,71 @@ class Escalation(Base):
     note: Mapped[str | None] = mapped_column(sa.Text)
 
     subscriber: Mapped[Subscriber | None] = relationship()
+
+
+class PlanStatus(enum.StrEnum):
+    """Where one planned message is on its way out."""
+
+    PLANNED = "planned"
+    SENDING = "sending"
+    SENT = "sent"
+    UNKNOWN = "unknown"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    CANCELLED = "cancelled"
+
+
+class Recipient(enum.StrEnum):
+    """Who a planned message goes to."""
+
+    SUBSCRIBER = "subscriber"
+    CARE_TEAM = "care_team"
+
+
+class PlannedMessage(Base):
+    """One scheduled text or call (or care-team alert), planned once and sent at most once."""
+
+    __tablename__ = "planned_messages"
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "subscriber_id", "item_key", "local_date", name="uq_planned_messages_once"
+        ),
+        sa.Index("ix_planned_messages_due", "status", "send_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscriber_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("subscribers.id", ondelete="CASCADE")
+    )
+    item_key: Mapped[str] = mapped_column(sa.String(64))
+    local_date: Mapped[dt.date] = mapped_column(sa.Date)
+    send_at: Mapped[dt.datetime] = mapped_column()
+    # The end of the person's send window that day: call retries must fit before it.
+    window_end: Mapped[dt.datetime] = mapped_column()
+    recipient: Mapped[Recipient] = mapped_column(_enum(Recipient), default=Recipient.SUBSCRIBER)
+    channel: Mapped[Channel] = mapped_column(_enum(Channel), default=Channel.SMS)
+    message_id: Mapped[str] = mapped_column(sa.String(64))
+    language: Mapped[str] = mapped_column(sa.String(2), default="en")
+    status: Mapped[PlanStatus] = mapped_column(_enum(PlanStatus), default=PlanStatus.PLANNED)
+    attempts: Mapped[int] = mapped_column(default=0)
+    twilio_sid: Mapped[str | None] = mapped_column(sa.String(64), index=True)
+    error_code: Mapped[int | None] = mapped_column()
+    escalation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("escalations.id", ondelete="SET NULL"), unique=True
+    )
+    claimed_at: Mapped[dt.datetime | None] = mapped_column()
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    subscriber: Mapped[Subscriber] = relationship()
+
+
+class PlanRun(Base):
+    """A time zone's local day that has been planned, so each day is planned once."""
+
+    __tablename__ = "plan_runs"
+
+    time_zone: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    local_date: Mapped[dt.date] = mapped_column(sa.Date, primary_key=True)
+    planned: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
