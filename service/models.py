@@ -190,9 +190,7 @@ class PlannedMessage(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    subscriber_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("subscribers.id", ondelete="CASCADE")
-    )
+    subscriber_id: Mapped[int] = mapped_column(sa.ForeignKey("subscribers.id", ondelete="CASCADE"))
     item_key: Mapped[str] = mapped_column(sa.String(64))
     local_date: Mapped[dt.date] = mapped_column(sa.Date)
     send_at: Mapped[dt.datetime] = mapped_column()
