@@ -5,10 +5,18 @@ from __future__ import annotations
 import logging
 
 import click
+from flask import Flask
 
 from service import create_app
-from service.config import load_settings
+from service.config import Settings
 from service.db import upgrade
+
+
+def app_settings(app: Flask | None = None) -> Settings:
+    """The settings the web app runs with (so the default SQLite file is the same one)."""
+    app = app or create_app()
+    settings: Settings = app.extensions["boneline"].settings
+    return settings
 
 
 @click.group()
@@ -28,7 +36,7 @@ def db() -> None:
 @click.option("--revision", default="head", show_default=True)
 def db_upgrade(revision: str) -> None:
     """Bring the database schema up to date (the Procfile's release step)."""
-    settings = load_settings()
+    settings = app_settings()
     upgrade(settings.DATABASE_URL, revision)
     click.echo(f"database is at {revision}")
 
@@ -38,8 +46,8 @@ def db_upgrade(revision: str) -> None:
 @click.option("--port", default=5000, show_default=True, type=int)
 def run(host: str, port: int) -> None:
     """Run the service locally: migrate the database, then serve the webhooks."""
-    settings = load_settings()
-    upgrade(settings.DATABASE_URL)
     app = create_app()
+    settings = app_settings(app)
+    upgrade(settings.DATABASE_URL)
     click.echo(f"BoneLine is listening on http://{host}:{port} (database: {settings.DATABASE_URL})")
     app.run(host=host, port=port, use_reloader=False)

@@ -19,6 +19,8 @@ from service.catalog import Catalog, default_catalog
 from service.db import Base, Database, make_engine, upgrade
 from service.keywords import Keywords
 
+pytest_plugins = ["tests.twilio_servers"]
+
 AUTH_TOKEN = "0123456789abcdef0123456789abcdef"
 PUBLIC_BASE_URL = "https://boneline.example.org"
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
