@@ -20,15 +20,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from scheduler.schedule import due_on
 from scheduler.windows import SendWindows, local_date, send_time, utc_window
-from service.db import Database
+from service.db import Base, Database
 from service.models import (
     Channel,
-    PlannedMessage,
-    PlanRun,
     PlanStatus,
     Recipient,
     Status,
-    Subscriber,
 )
 from service.phones import area_code_time_zones
 
@@ -36,9 +33,9 @@ log = logging.getLogger(__name__)
 
 PAGE_SIZE = 5_000
 
-subscribers = Subscriber.__table__
-planned_messages = PlannedMessage.__table__
-plan_runs = PlanRun.__table__
+subscribers = Base.metadata.tables["subscribers"]
+planned_messages = Base.metadata.tables["planned_messages"]
+plan_runs = Base.metadata.tables["plan_runs"]
 
 
 @dataclass

@@ -121,7 +121,10 @@ CHECK_INS: tuple[CheckIn, ...] = (
     CheckIn("checkin.month12", "checkin.back_pain", months=12),
 )
 
-ITEMS_BY_KEY: dict[str, Reminder | CheckIn] = {item.key: item for item in (*REMINDERS, *CHECK_INS)}
+ITEMS_BY_KEY: dict[str, Reminder | CheckIn] = {
+    **{item.key: item for item in REMINDERS},
+    **{item.key: item for item in CHECK_INS},
+}
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
-"""The `boneline` command: migrations and running the service."""
+"""The `boneline` command: migrations, running the service, and one scheduler tick."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 import click
@@ -10,6 +11,8 @@ from flask import Flask
 from service import create_app
 from service.config import Settings
 from service.db import upgrade
+from service.models import utcnow
+from service.phones import mask
 
 
 def app_settings(app: Flask | None = None) -> Settings:
@@ -51,3 +54,56 @@ def run(host: str, port: int) -> None:
     upgrade(settings.DATABASE_URL)
     click.echo(f"BoneLine is listening on http://{host}:{port} (database: {settings.DATABASE_URL})")
     app.run(host=host, port=port, use_reloader=False)
+
+
+@main.command()
+@click.option(
+    "--now",
+    "now_text",
+    default=None,
+    help="Act as if the clock said this time (ISO 8601; UTC unless it has an offset).",
+)
+@click.option(
+    "--dry-run", is_flag=True, help="Show what would be planned and sent; change nothing."
+)
+def tick(now_text: str | None, dry_run: bool) -> None:
+    """Run one planning and sending pass, and print what was sent (or would be)."""
+    from scheduler.jobs import housekeeping_job, plan_job, send_job
+    from scheduler.planning import plan
+    from scheduler.sending import due_preview
+    from scheduler.windows import SendWindows
+    from service.sender import sender_for
+
+    now = parse_now(now_text)
+    boneline = create_app().extensions["boneline"]
+    settings, database = boneline.settings, boneline.db
+    if dry_run:
+        report = plan(database, SendWindows.from_settings(settings), now, dry_run=True)
+        click.echo(f"{now:%Y-%m-%d %H:%M} UTC: would plan {report.planned} messages")
+        for row in due_preview(database, now, settings):
+            click.echo(f"would send {row.message_id} to {mask(row.phone)} by {row.channel}")
+        return
+    housekeeping_job(database, settings, now)
+    planned = plan_job(database, settings, now)
+    sender = sender_for(settings, click.echo)
+    try:
+        sent = send_job(database, settings, boneline.texts, sender, now)
+    finally:
+        sender.close()
+    click.echo(
+        f"{now:%Y-%m-%d %H:%M} UTC: planned {planned.planned}, sent {len(sent.sent)}, "
+        f"failed {len(sent.failed)}, skipped {sent.skipped}, cancelled {sent.cancelled}"
+    )
+
+
+def parse_now(text: str | None) -> dt.datetime:
+    """Naive UTC from an ISO 8601 time (a time without offset is taken as UTC)."""
+    if not text:
+        return utcnow()
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError as error:
+        raise click.BadParameter(f"not an ISO 8601 time: {text}", param_hint="--now") from error
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
+    return moment

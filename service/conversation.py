@@ -17,6 +17,7 @@ from service.models import Channel, ConsentAction, Stage, Status
 
 MAX_DAYS_UNTIL_DUE = 300
 MAX_DAYS_SINCE_BIRTH = 365
+CHECKIN_BACK_PAIN = "checkin_back_pain"
 
 ASK_STAGE = "stage"
 ASK_DUE_DATE = "due_date"
@@ -48,6 +49,8 @@ class Profile:
     due_date: dt.date | None = None
     birth_date: dt.date | None = None
     channel: Channel = Channel.SMS
+    # A back-pain check-in went out recently, so YES/1 or NO/2 answers it.
+    awaiting_checkin_reply: bool = False
 
     @property
     def has_complete_enrollment(self) -> bool:
@@ -98,6 +101,9 @@ def respond(profile: Profile, text: str, today: dt.date, keywords: Keywords) -> 
     command = keywords.whole(inbound.text, COMMAND_INTENTS) or keywords.phrase(inbound.text, "stop")
     if command is not None:
         return COMMANDS[command.intent](inbound, command)
+    checkin_answer = _checkin_answer(inbound)
+    if checkin_answer is not None:
+        return checkin_answer
     if profile.status is Status.STOPPED and keywords.whole(inbound.text, ("affirm",)):
         return _start(inbound, Match("start", frozenset({profile.language})))
     born = keywords.leading(inbound.text, "born")
@@ -285,6 +291,21 @@ def _answer_confirm(inbound: Inbound) -> Outcome:
     outcome = _reply(profile, "enroll.welcome", ConsentAction.OPT_IN)
     # The person agreed to the disclosure they were shown, not to the welcome text.
     return dataclasses.replace(outcome, consent_disclosure="enroll.confirm")
+
+
+def _checkin_answer(inbound: Inbound) -> Outcome | None:
+    """Answer a back-pain check-in: YES/SI/1 gets the safety reply and an escalation."""
+    profile = inbound.profile
+    if not (profile.awaiting_checkin_reply and profile.status is Status.ACTIVE):
+        return None
+    answer = inbound.keywords.whole(inbound.text, ("checkin_yes", "checkin_no"))
+    if answer is None:
+        return None
+    answered = dataclasses.replace(profile, awaiting_checkin_reply=False)
+    if answer.intent == "checkin_yes":
+        outcome = _reply(answered, "checkin_reply.pain")
+        return dataclasses.replace(outcome, escalation=CHECKIN_BACK_PAIN)
+    return _reply(answered, "checkin_reply.no_pain")
 
 
 def _fallback(inbound: Inbound) -> Outcome:

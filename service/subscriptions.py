@@ -62,10 +62,15 @@ def receive_text(
             return earlier
 
 
-def profile_of(subscriber: Subscriber | None) -> Profile:
+# A YES/1 or NO/2 within this long of a back-pain check-in answers the check-in.
+CHECKIN_REPLY_WINDOW = dt.timedelta(hours=72)
+
+
+def profile_of(subscriber: Subscriber | None, now: dt.datetime | None = None) -> Profile:
     """The conversation's view of a subscriber row."""
     if subscriber is None:
         return Profile()
+    checkin_at = subscriber.last_checkin_at
     return Profile(
         status=subscriber.status,
         language=subscriber.language,
@@ -74,6 +79,9 @@ def profile_of(subscriber: Subscriber | None) -> Profile:
         due_date=subscriber.due_date,
         birth_date=subscriber.birth_date,
         channel=subscriber.channel,
+        awaiting_checkin_reply=bool(
+            now and checkin_at and now - checkin_at <= CHECKIN_REPLY_WINDOW
+        ),
     )
 
 
@@ -102,7 +110,7 @@ def _answer(session: Session, inbound: InboundText, texts: Texts, now: dt.dateti
         subscriber.time_zone if subscriber else local_time_zone(inbound.phone, inbound.zip_code)
     )
     outcome = respond(
-        profile_of(subscriber), inbound.body, local_today(time_zone, now), texts.keywords
+        profile_of(subscriber, now), inbound.body, local_today(time_zone, now), texts.keywords
     )
     subscriber = _apply(session, subscriber, outcome, inbound, time_zone)
     received = Message(
@@ -161,6 +169,8 @@ def _apply(
     subscriber.due_date = profile.due_date
     subscriber.birth_date = profile.birth_date
     subscriber.channel = profile.channel or Channel.SMS
+    if not profile.awaiting_checkin_reply:
+        subscriber.last_checkin_at = None
     if inbound.zip_code and inbound.zip_code != subscriber.zip_code:
         subscriber.zip_code = inbound.zip_code
         subscriber.time_zone = local_time_zone(inbound.phone, inbound.zip_code)

@@ -1,0 +1,47 @@
+"""The scheduler's jobs: plain functions of the database and settings, one pass each."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from scheduler.planning import PlanReport, plan
+from scheduler.sending import SendJob, SendReport, mark_stale_sends_unknown
+from scheduler.windows import SendWindows
+from service.config import Settings
+from service.db import Database
+from service.models import utcnow
+from service.sender import Sender
+from service.texts import Texts
+
+log = logging.getLogger(__name__)
+
+
+def plan_job(database: Database, settings: Settings, now: dt.datetime | None = None) -> PlanReport:
+    """Plan today's messages for every time zone whose local day has not been planned yet."""
+    return plan(database, SendWindows.from_settings(settings), now or utcnow())
+
+
+def send_job(
+    database: Database,
+    settings: Settings,
+    texts: Texts,
+    sender: Sender,
+    now: dt.datetime | None = None,
+) -> SendReport:
+    """Send everything due (and queue care-team alerts)."""
+    report = SendJob(database, settings, texts, sender).run(now or utcnow())
+    if report.sent or report.failed or report.skipped or report.cancelled:
+        log.info(
+            "send pass: %s sent, %s failed, %s skipped as late, %s cancelled",
+            len(report.sent),
+            len(report.failed),
+            report.skipped,
+            report.cancelled,
+        )
+    return report
+
+
+def housekeeping_job(database: Database, settings: Settings, now: dt.datetime | None = None) -> int:
+    """Turn sends a crashed process left unfinished into `unknown` (never resent)."""
+    return mark_stale_sends_unknown(database, now or utcnow(), settings.SENDING_STALE_MINUTES)
