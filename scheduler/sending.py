@@ -129,6 +129,8 @@ class SendJob:
                 attempts = pool.map(lambda row: self._attempt(row, limiter), batch)
                 for row, (sid, error) in zip(batch, attempts, strict=True):
                     self._record(row, sid, error, now, report)
+                if len(batch) < self.settings.SEND_BATCH_SIZE:
+                    return report
 
     def claim(self, now: dt.datetime, report: SendReport) -> list[Claimed]:
         """Skip the too-late, cancel the no-longer-wanted, then claim a batch of due rows."""
@@ -433,6 +435,7 @@ def due_preview(database: Database, now: dt.datetime, settings: Settings) -> Ite
                 planned.c.status == PlanStatus.PLANNED,
                 planned.c.send_at <= now,
                 planned.c.send_at >= late,
+                planned.c.window_end > now,
                 subscribers.c.status == Status.ACTIVE,
             )
             .order_by(planned.c.send_at)
