@@ -133,11 +133,11 @@ class SendJob:
                     return report
 
     def claim(self, now: dt.datetime, report: SendReport) -> list[Claimed]:
-        """Skip the too-late, cancel the no-longer-wanted, then claim a batch of due rows."""
+        """Cancel the no-longer-wanted, skip the too-late, then claim a batch of due rows."""
         late = now - dt.timedelta(hours=self.settings.MAX_LATENESS_HOURS)
         with self.database.engine.begin() as connection:
-            report.skipped += _skip_late(connection, late, now)
             report.cancelled += _cancel_unwanted(connection, now)
+            report.skipped += _skip_late(connection, late, now)
             due = (
                 sa.select(planned.c.id)
                 .where(planned.c.status == PlanStatus.PLANNED, planned.c.send_at <= now)

@@ -107,3 +107,5 @@ def parse_now(text: str | None) -> dt.datetime:
     if moment.tzinfo is not None:
         moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
     return moment
+if __name__ == "__main__":
+    main()

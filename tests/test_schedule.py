@@ -46,9 +46,7 @@ def test_no_one_gets_more_than_one_a_day_or_three_in_any_seven_days(
 def test_every_scheduled_message_falls_on_a_slot_weekday() -> None:
     birth = dt.date(2027, 3, 3)
     for day in days(birth - dt.timedelta(days=300), 700):
-        due = due_on(Stage.POSTPARTUM, None, birth, day) or due_on(
-            Stage.PREGNANT, birth, None, day
-        )
+        due = due_on(Stage.POSTPARTUM, None, birth, day) or due_on(Stage.PREGNANT, birth, None, day)
         if due:
             assert day.weekday() in SLOT_WEEKDAYS
 

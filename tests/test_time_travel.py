@@ -119,10 +119,14 @@ def check_every_message_is_sent_once_in_daytime_within_the_caps(
         check_ins = [row for _, row in messages if row.item_key.startswith("checkin.")]
         assert len(check_ins) == 9
         first_check_in = next(
-            day for day, (_, row) in zip(days, messages, strict=True) if row.item_key == "checkin.week1"
+            day
+            for day, (_, row) in zip(days, messages, strict=True)
+            if row.item_key == "checkin.week1"
         )
         assert 7 <= (first_check_in - person.born).days < 10
-        assert person.born + dt.timedelta(days=370) > days[-1] > person.born + dt.timedelta(days=360)
+        assert (
+            person.born + dt.timedelta(days=370) > days[-1] > person.born + dt.timedelta(days=360)
+        )
         pregnant = [row for _, row in messages if row.item_key.startswith("pregnant.")]
         assert len(pregnant) > 100 and all(row.channel is Channel.SMS for row in pregnant)
 
