@@ -93,7 +93,7 @@ def test_third_trimester_fridays_warn_about_back_pain() -> None:
 
 def test_every_scheduled_text_exists_in_the_catalog(catalog: Catalog) -> None:
     for item in ITEMS_BY_KEY.values():
-        message_ids = getattr(item, "message_ids", None) or (getattr(item, "message_id"),)
+        message_ids = getattr(item, "message_ids", None) or (item.message_id,)
         for message_id in message_ids:
             assert message_id in catalog.ids("en") and message_id in catalog.ids("es")
 
