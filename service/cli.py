@@ -107,5 +107,7 @@ def parse_now(text: str | None) -> dt.datetime:
     if moment.tzinfo is not None:
         moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
     return moment
+
+
 if __name__ == "__main__":
     main()

@@ -26,7 +26,9 @@ def test_every_text_renders_with_the_deployment_values(catalog: Catalog) -> None
     params = deployment_params(load_settings({}, environ={}))
     for language in ("en", "es"):
         for message_id in catalog.ids(language):
-            rendered = catalog.text(message_id, language, **params, date="June 5, 2027")
+            rendered = catalog.text(
+                message_id, language, **params, date="June 5, 2027", last_digits="1234"
+            )
             assert "{" not in rendered and rendered.strip(), message_id
 
 
