@@ -9,6 +9,7 @@ memory stays flat however many subscribers there are. A (time zone, local date) 
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -54,6 +55,35 @@ def insert_ignoring_duplicates(database: Database, table: sa.Table) -> Any:
     return sqlite.insert(table).on_conflict_do_nothing()
 
 
+def write_planned(
+    database: Database, connection: sa.Connection, rows: list[dict[str, Any]]
+) -> None:
+    """Insert planned rows, skipping any already there (COPY + INSERT ... SELECT on PostgreSQL)."""
+    if not database.is_postgresql:
+        connection.execute(insert_ignoring_duplicates(database, planned_messages), rows)
+        return
+    # COPY into a scratch table is several times faster than row-by-row INSERTs over the wire.
+    names = list(rows[0])
+    column_list = ", ".join(names)
+    connection.exec_driver_sql(
+        "CREATE TEMPORARY TABLE IF NOT EXISTS planned_batch "
+        "(LIKE planned_messages INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+    )
+    cursor = connection.connection.cursor()
+    with cursor.copy(f"COPY planned_batch ({column_list}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([_plain(row[name]) for name in names])
+    connection.exec_driver_sql(
+        f"INSERT INTO planned_messages ({column_list}) SELECT {column_list} FROM planned_batch "
+        "ON CONFLICT DO NOTHING"
+    )
+
+
+def _plain(value: Any) -> Any:
+    """Enum members as their stored text, everything else as is."""
+    return value.value if isinstance(value, enum.Enum) else value
+
+
 @lru_cache(maxsize=2048)
 def _area_code_zone(prefix: str) -> str | None:
     """The one time zone of a North American area code (None when it spans several)."""
@@ -65,7 +95,13 @@ def window_zones(time_zone: str, phone: str, zip_code: str | None) -> tuple[str,
     """The zones whose window must hold: the ZIP's, and the area code's when they disagree."""
     if not zip_code or not phone.startswith("+1") or len(phone) != 12:
         return (time_zone,)
-    other = _area_code_zone(phone[:5])
+    return _zones_with_area_code(time_zone, phone[:5])
+
+
+@lru_cache(maxsize=4096)
+def _zones_with_area_code(time_zone: str, prefix: str) -> tuple[str, ...]:
+    """The ZIP's zone, plus the area code's when it is another one."""
+    other = _area_code_zone(prefix)
     if other is None or other == time_zone:
         return (time_zone,)
     return (time_zone, other)
@@ -81,6 +117,8 @@ def plan(
     """Plan each active person's message for their local today (once per zone and day)."""
     report = PlanReport()
     done = _planned_zone_days(database, now)
+    if not dry_run and all((zone, local_date(zone, now)) in done for zone in _zones(database)):
+        return report
     today_by_zone: dict[str, dt.date] = {}
     for page in _active_pages(database, page_size):
         rows = []
@@ -102,7 +140,7 @@ def plan(
             report.rows.extend(rows)
         elif rows:
             with database.engine.begin() as connection:
-                connection.execute(insert_ignoring_duplicates(database, planned_messages), rows)
+                write_planned(database, connection, rows)
     if not dry_run and report.zones:
         with database.engine.begin() as connection:
             connection.execute(
@@ -151,6 +189,18 @@ def _planned_zone_days(database: Database, now: dt.datetime) -> set[tuple[str, d
             )
         )
         return {(zone, day) for zone, day in found}
+
+
+def _zones(database: Database) -> list[str]:
+    """The time zones active subscribers live in."""
+    with database.engine.connect() as connection:
+        return list(
+            connection.scalars(
+                sa.select(subscribers.c.time_zone)
+                .where(subscribers.c.status == Status.ACTIVE)
+                .distinct()
+            )
+        )
 
 
 def _active_pages(database: Database, page_size: int) -> Iterator[Sequence[Any]]:

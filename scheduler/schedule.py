@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import lru_cache
 
 from service.models import Stage
 
@@ -154,6 +155,8 @@ def _previous_slot_gap(weekday: int) -> int:
     return weekday - previous
 
 
+# Planning a million people meets only a few thousand distinct (stage, dates, day) questions.
+@lru_cache(maxsize=65_536)
 def due_on(
     stage: Stage | None,
     due_date: dt.date | None,
