@@ -82,6 +82,11 @@ def tick(now_text: str | None, dry_run: bool) -> None:
         click.echo(f"{now:%Y-%m-%d %H:%M} UTC: would plan {report.planned} messages")
         for row in due_preview(database, now, settings):
             click.echo(f"would send {row.message_id} to {mask(row.phone)} by {row.channel}")
+        for row_plan in report.rows:
+            click.echo(
+                f"would plan {row_plan['message_id']} for subscriber {row_plan['subscriber_id']} "
+                f"at {row_plan['send_at']:%Y-%m-%d %H:%M} UTC"
+            )
         return
     housekeeping_job(database, settings, now)
     planned = plan_job(database, settings, now)
