@@ -15,6 +15,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
+from zoneinfo import ZoneInfoNotFoundError
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -117,16 +118,19 @@ def plan(
     """Plan each active person's message for their local today (once per zone and day)."""
     report = PlanReport()
     done = _planned_zone_days(database, now)
-    if not dry_run and all((zone, local_date(zone, now)) in done for zone in _zones(database)):
+    zones = [zone for zone in _zones(database) if _local_date_or_none(zone, now)]
+    if not dry_run and all((zone, local_date(zone, now)) in done for zone in zones):
         return report
-    today_by_zone: dict[str, dt.date] = {}
+    today_by_zone: dict[str, dt.date | None] = {}
     for page in _active_pages(database, page_size):
         rows = []
         for row in page:
             zone = row.time_zone
             today = today_by_zone.get(zone)
             if today is None:
-                today = today_by_zone[zone] = local_date(zone, now)
+                today = today_by_zone[zone] = _local_date_or_none(zone, now)
+            if today is None:
+                continue
             key = (zone, today)
             if key in done:
                 continue
@@ -189,6 +193,15 @@ def _planned_zone_days(database: Database, now: dt.datetime) -> set[tuple[str, d
             )
         )
         return {(zone, day) for zone, day in found}
+
+
+def _local_date_or_none(time_zone: str, now: dt.datetime) -> dt.date | None:
+    """The local date, or None (logged) for a time zone name the system does not know."""
+    try:
+        return local_date(time_zone, now)
+    except (ZoneInfoNotFoundError, ValueError):
+        log.error("unknown time zone %r: its subscribers are not planned", time_zone)
+        return None
 
 
 def _zones(database: Database) -> list[str]:

@@ -126,9 +126,9 @@ class SendJob:
                 batch = self.claim(now, report)
                 if not batch:
                     return report
-                attempts = pool.map(lambda row: self._attempt(row, limiter), batch)
-                for row, (sid, error) in zip(batch, attempts, strict=True):
-                    self._record(row, sid, error, now, report)
+                # Each outcome is recorded as soon as its request returns, by the same thread,
+                # so a crash loses as little as possible and status callbacks find the SID.
+                list(pool.map(lambda row: self._send_and_record(row, limiter, now, report), batch))
                 if len(batch) < self.settings.SEND_BATCH_SIZE:
                     return report
 
@@ -176,6 +176,13 @@ class SendJob:
                 .order_by(planned.c.send_at, planned.c.id)
             ).all()
         return [Claimed(*row) for row in rows]
+
+    def _send_and_record(
+        self, row: Claimed, limiter: RateLimiter, now: dt.datetime, report: SendReport
+    ) -> None:
+        """Send one row and record its outcome."""
+        sid, error = self._attempt(row, limiter)
+        self._record(row, sid, error, now, report)
 
     def _attempt(self, row: Claimed, limiter: RateLimiter) -> tuple[str | None, SendError | None]:
         """One message out, retrying what provably did not reach Twilio, with backoff."""
@@ -261,7 +268,7 @@ def record_sent(session: Session, row: Claimed, sid: str, body: str, now: dt.dat
             twilio_sid=sid,
             body=body,
             message_id=row.message_id,
-            status="initiated" if row.channel is Channel.VOICE else "queued",
+            status="queued",
             created_at=now,
             updated_at=now,
         )

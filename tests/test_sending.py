@@ -397,3 +397,10 @@ def test_two_scheduler_processes_against_one_database_never_double_send(
     ]
     assert len(sent) == count == len(set(sent))
     assert {row.status for row in planned_rows(database)} == {PlanStatus.SENT}
+
+
+def test_a_subscriber_with_an_unknown_time_zone_is_left_out_not_fatal(database: Database) -> None:
+    add_subscriber(database, "+12125550101")
+    add_subscriber(database, "+12125550102", time_zone="Mars/Olympus_Mons")
+    report = plan_job(database, scheduler_settings(database), MONDAY_MORNING)
+    assert report.planned == 1

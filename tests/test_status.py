@@ -48,7 +48,7 @@ def add_sent(
                 direction="outbound",
                 channel=channel,
                 twilio_sid=sid,
-                status="queued" if channel is Channel.SMS else "initiated",
+                status="queued",
             )
         )
 
