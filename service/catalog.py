@@ -25,7 +25,7 @@ class CatalogError(ValueError):
 
 @dataclass(frozen=True)
 class Term:
-    """A placeholder value that is a word from the catalog's `words[group]`, in the reply's language."""
+    """A placeholder value that is a word from `words[group]`, in the reply's language."""
 
     group: str
     key: str

@@ -229,7 +229,7 @@ def _missing_required_items(
 def _pooled(
     catalog: Catalog, language: str, rendered: Mapping[str, str], scores: ReadingScores
 ) -> Iterator[TextReport]:
-    """Reading scores of each family's and each topic's texts together (short texts score noisily)."""
+    """Reading scores of each family's and each topic's texts together (short ones are noisy)."""
     pools: dict[str, list[str]] = {}
     topics = {mid.removeprefix(TOPIC_PREFIX) for mid in rendered if mid.startswith(TOPIC_PREFIX)}
     for message_id in rendered:
@@ -245,7 +245,9 @@ def _pooled(
         problems: tuple[str, ...] = ()
         if not ReadingScores.passes(score, language):
             problems = (f"pooled reading score {score:.1f}: {ReadingScores.rule(language)}",)
-        yield TextReport(f"{name} ({len(members)})", language, len(text), "", 0, None, score, problems)
+        yield TextReport(
+            f"{name} ({len(members)})", language, len(text), "", 0, None, score, problems
+        )
 
 
 def _catalog_problems(catalog: Catalog) -> Iterator[str]:
@@ -300,8 +302,10 @@ def format_table(report: ContentReport) -> str:
             )
         )
     widths = [max(len(line[column]) for line in lines) for column in range(len(header))]
-    out = ["  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
-           for line in lines]
+    out = [
+        "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
+        for line in lines
+    ]
     problems = report.problems
     out.append("")
     out.append(f"{len(report.rows)} rows checked; {len(problems)} problems.")
