@@ -10,7 +10,9 @@ from dataclasses import dataclass, field
 from textstat.textstat import textstatistics
 
 from service.catalog import LANGUAGES, Catalog, placeholders
+from service.conversation import SAFETY_REPLY_PREFIX
 from service.sms_segments import count_segments, non_gsm7_characters
+from service.topics import RED_FLAG_PREFIX, TOPIC_PREFIX
 
 # Segment budget by the id's first part; None = spoken on the phone line, not texted.
 SEGMENT_BUDGETS: Mapping[str, int | None] = {"reminder": 1, "checkin": 1, "voice": None}
@@ -61,8 +63,6 @@ REQUIRED_ITEMS: Mapping[str, Mapping[str, tuple[tuple[str, str], ...]]] = {
     "optin.welcome_back": {"en": _EN_DISCLOSURE, "es": _ES_DISCLOSURE},
     "help.reply": {"en": _EN_HELP_REPLY, "es": _ES_HELP_REPLY},
 }
-
-TOPIC_PREFIX = "topic."
 
 
 @dataclass(frozen=True)
@@ -266,6 +266,11 @@ def _catalog_problems(catalog: Catalog) -> Iterator[str]:
         missing = "es" if intent in en_intents else "en"
         yield f"keywords '{intent}': no {missing} list"
     yield from _topic_problems(catalog)
+    for intent in sorted(en_intents | es_intents):
+        if intent.startswith(RED_FLAG_PREFIX):
+            reply = SAFETY_REPLY_PREFIX + intent.removeprefix(RED_FLAG_PREFIX)
+            if reply not in english | spanish:
+                yield f"keywords '{intent}': no reply text '{reply}'"
 
 
 def _topic_problems(catalog: Catalog) -> Iterator[str]:
