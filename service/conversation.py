@@ -181,7 +181,7 @@ def _topic_question(inbound: Inbound) -> Outcome | None:
     if found is None:
         return None
     language = _answer_language(inbound.profile, found.language_for(inbound.profile.language))
-    reply = TOPIC_REPLIES.get(min(len(found.names), 3), _menu_reply)(found, keywords)
+    reply = TOPIC_REPLIES.get(len(found.names), _menu_reply)(found, keywords)
     return Outcome(inbound.profile, (reply,), reply_language=language)
 
 

@@ -76,7 +76,7 @@ class PhraseMatcher:
 
     exact: dict[str, list[Keyword]] = field(default_factory=dict)
     by_first_word: dict[str, list[Keyword]] = field(default_factory=dict)
-    fuzzy: list[Keyword] = field(default_factory=list)
+    fuzzy: dict[str, list[Keyword]] = field(default_factory=dict)
     names: list[str] = field(default_factory=list)
     numbers: dict[str, str] = field(default_factory=dict)
     fuzzy_score: float = TOPIC_FUZZY_SCORE
@@ -115,7 +115,7 @@ class PhraseMatcher:
             if len(keyword.words) > 1 or len(keyword.text) >= SHORTEST_PHRASE:
                 table.by_first_word.setdefault(keyword.words[0], []).append(keyword)
             if len(keyword.text) >= fuzzy_length:
-                table.fuzzy.append(keyword)
+                table.fuzzy.setdefault(keyword.text[0], []).append(keyword)
         return table
 
     def find(self, text: str) -> Found | None:
@@ -145,16 +145,19 @@ class PhraseMatcher:
                     yield _Span(start, end, keyword)
 
     def _near_miss(self, words: list[str]) -> Found | None:
-        """The best near matches of the first words' 1- to 3-word runs (ties are kept)."""
-        if not self.fuzzy:
-            return None
-        choices = [keyword.text for keyword in self.fuzzy]
+        """The best near matches of the first words' 1- to 3-word runs (ties are kept).
+
+        Only keywords with the run's first letter are compared: slips rarely change the first
+        letter, and real words that differ in it ("talking", "walking") are not slips.
+        """
         best: dict[str, tuple[float, Keyword]] = {}
         for run in _runs(words[:FUZZY_WORDS], FUZZY_NGRAM):
+            candidates = self.fuzzy.get(run[0], [])
+            choices = [keyword.text for keyword in candidates]
             for _, score, index in process.extract(
                 run, choices, scorer=fuzz.ratio, score_cutoff=self.fuzzy_score, limit=None
             ):
-                keyword = self.fuzzy[index]
+                keyword = candidates[index]
                 if score > best.get(keyword.name, (-1.0, keyword))[0]:
                     best[keyword.name] = (score, keyword)
         if not best:

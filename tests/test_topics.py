@@ -185,7 +185,10 @@ def test_a_keyword_inside_a_longer_one_does_not_make_a_tie(keywords: Keywords) -
     assert ids(respond(ACTIVE, "is breast milk enough", TODAY, keywords)) == ["topic.breastfeeding"]
 
 
-@pytest.mark.parametrize("text", ["I have 2 kids", "my baby is cute", "thanks!", "ok see you"])
+@pytest.mark.parametrize(
+    "text",
+    ["I have 2 kids", "my baby is cute", "thanks!", "ok see you", "I was talking to my mom"],
+)
 def test_passing_numbers_and_short_words_name_no_topic(keywords: Keywords, text: str) -> None:
     assert ids(respond(ACTIVE, text, TODAY, keywords)) == ["fallback.unknown"]
 
