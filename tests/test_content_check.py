@@ -174,3 +174,13 @@ def test_checking_leaves_textstats_shared_language_alone(catalog: Catalog) -> No
     check_catalog(catalog, DEFAULTS)
     after = textstat.flesch_kincaid_grade("The cat sat on the mat. It was happy there.")
     assert before == after
+
+
+def test_a_topics_texts_are_also_scored_together(tmp_path: Path) -> None:
+    folder = copy_catalog(tmp_path)
+    set_text(folder, "en", "reminder.calcium.1", "Take your calcium with dinner.")
+    set_text(folder, "es", "reminder.calcium.1", "Tome su calcio con la cena.")
+    report = check_catalog(Catalog.load(folder), DEFAULTS)
+    pooled = {(row.message_id, row.language) for row in report.rows}
+    assert {("*calcium* (2)", "en"), ("*calcium* (2)", "es")} <= pooled
+    assert report.problems == []

@@ -11,6 +11,8 @@ from service.catalog import Catalog, Term
 from service.conversation import Outcome, Profile, respond
 from service.keywords import Keywords
 from service.models import Stage, Status
+from tests.conftest import TwilioPost
+from tests.sms_helpers import text
 
 TODAY = dt.date(2026, 11, 23)
 STRANGER = Profile()
@@ -210,3 +212,14 @@ def test_a_topic_question_during_enrollment_is_answered_then_asked_again(
     assert outcome.profile == asking
     menu = respond(asking, "MENU", TODAY, keywords)
     assert ids(menu) == ["menu.list", "enroll.unreadable_date"]
+
+
+def test_menu_then_a_number_through_the_webhook(twilio_post: TwilioPost) -> None:
+    menu = text(twilio_post, "MENU")[0]
+    assert "1 Calcium." in menu and "12 What is PAO." in menu
+    assert "1,000 milligrams" in text(twilio_post, "1")[0]
+    which = text(twilio_post, "calcium or vitamin d?")[0]
+    assert which == "Which one do you mean? Reply 1 for calcium. Reply 2 for vitamin D."
+    assert "vitamin D" in text(twilio_post, "2")[0]
+    assert "lactancia" not in text(twilio_post, "lactancia")[0]
+    assert "da pecho" in text(twilio_post, "lactancia")[0]
