@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import click
+import yaml
 from flask import Flask
 
 from service import create_app
-from service.config import Settings
+from service.catalog import Catalog, CatalogError
+from service.config import Settings, load_settings
+from service.content_check import check_catalog, format_table
 from service.db import upgrade
+from service.texts import deployment_params
 
 
 def app_settings(app: Flask | None = None) -> Settings:
@@ -51,3 +56,30 @@ def run(host: str, port: int) -> None:
     upgrade(settings.DATABASE_URL)
     click.echo(f"BoneLine is listening on http://{host}:{port} (database: {settings.DATABASE_URL})")
     app.run(host=host, port=port, use_reloader=False)
+
+
+@main.group()
+def content() -> None:
+    """The message catalog in messages/."""
+
+
+@content.command("check")
+@click.option(
+    "--catalog",
+    "catalog_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="A catalog folder holding en/ and es/ (default: the shipped messages/).",
+)
+def content_check(catalog_dir: Path | None) -> None:
+    """Check every text's length, encoding, reading level, languages and required items."""
+    try:
+        catalog = Catalog.load(catalog_dir) if catalog_dir else Catalog.load()
+    except (CatalogError, yaml.YAMLError) as error:
+        raise click.ClickException(f"the catalog cannot be read: {error}") from error
+    # Texts are measured with this deployment's names filled in; no database is needed.
+    settings = load_settings({"DATABASE_URL": "sqlite://"})
+    report = check_catalog(catalog, deployment_params(settings))
+    click.echo(format_table(report))
+    if not report.ok:
+        raise SystemExit(1)
