@@ -1,0 +1,68 @@
+"""The voice webhooks: the phone menu for callers, and what our reminder calls say."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, current_app, request
+
+from service import phone_line
+from service.reminder_calls import UnknownMessageError
+from service.webhooks import caller_number, required_form_value, twilio_signed
+
+bp = Blueprint("voice", __name__, url_prefix="/voice")
+
+
+@bp.post("")
+@bp.post("/menu")
+@twilio_signed
+def incoming_call() -> Response:
+    """Answer a caller (or their next keypress or words) with the phone menu's TwiML."""
+    turn = _turn("From")
+    boneline = current_app.extensions["boneline"]
+    query = request.args.to_dict() if request.path.endswith("/menu") else {}
+    return _twiml(phone_line.answer_menu(boneline.db.Session, boneline.texts, turn, query))
+
+
+@bp.post("/reminder")
+@twilio_signed
+def reminder_call() -> Response:
+    """Say a reminder or check-in on a call we placed (or leave a voicemail)."""
+    turn = _turn("To")
+    boneline = current_app.extensions["boneline"]
+    answered_by = request.form.get("AnsweredBy", "")
+    try:
+        twiml = phone_line.answer_reminder(
+            boneline.db.Session, boneline.texts, turn, request.args.to_dict(), answered_by
+        )
+    except UnknownMessageError:
+        abort(400, description="message must be a reminder or check-in id")
+    return _twiml(twiml)
+
+
+@bp.post("/reminder/answer")
+@twilio_signed
+def reminder_answer() -> Response:
+    """Act on the key or words the person gave on a reminder or check-in call."""
+    turn = _turn("To")
+    boneline = current_app.extensions["boneline"]
+    try:
+        twiml = phone_line.answer_reminder_keys(
+            boneline.db.Session, boneline.texts, turn, request.args.to_dict()
+        )
+    except UnknownMessageError:
+        abort(400, description="message must be a reminder or check-in id")
+    return _twiml(twiml)
+
+
+def _turn(person: str) -> phone_line.CallTurn:
+    """Who is on the line (the caller, or whom we called) and what they pressed or said."""
+    return phone_line.CallTurn(
+        phone=caller_number(person),
+        call_sid=required_form_value("CallSid"),
+        digits=request.form.get("Digits", "").strip(),
+        speech=request.form.get("SpeechResult", "").strip(),
+    )
+
+
+def _twiml(document: str) -> Response:
+    """A TwiML response."""
+    return Response(document, mimetype="text/xml")
