@@ -110,13 +110,16 @@ class CallState:
         """Read the state back; anything unknown or malformed starts at the language choice."""
         node = query.get("node", "language")
         language = query.get("lang", "")
-        if node not in NODES or (node != "language" and language not in LANGUAGES):
+        if node not in NODES or (node not in BEFORE_LANGUAGE and language not in LANGUAGES):
             return cls()
         try:
             tries = max(0, int(query.get("tries", "0")))
             date = dt.date.fromisoformat(query["date"]) if query.get("date") else None
         except ValueError:
             return cls(node="main", language=language)
+        if node == "sub_date_confirm" and date is None:
+            # Nothing to confirm: ask for the stage again rather than guess.
+            node = "sub_stage"
         return cls(
             node=node,
             language=language if language in LANGUAGES else "",
@@ -152,6 +155,8 @@ class Turn:
 
 
 STAGES = ("pregnant", "postpartum")
+# Nodes a caller can reach before choosing a language (the text offer after silence).
+BEFORE_LANGUAGE = ("language", "offer")
 CHANNELS = ("sms", "voice")
 
 REPEAT_INTENT = "voice_repeat"
@@ -461,18 +466,19 @@ def keypad_date(digits: str, today: dt.date, prefer: Literal["future", "past"]) 
     digits = digits.strip().rstrip("#")
     if not digits.isdigit() or len(digits) not in (4, 6, 8):
         return None
-    month, day = int(digits[:2]), int(digits[2:4])
-    year_digits = digits[4:]
-    years = [2000 + int(year_digits) if len(year_digits) == 2 else int(year_digits)]
-    if not year_digits:
+    month, day, year = int(digits[:2]), int(digits[2:4]), digits[4:]
+    if year:
+        years = [int(year) + (2000 if len(year) == 2 else 0)]
+    else:
         step = 1 if prefer == "future" else -1
         years = [today.year, today.year + step]
-    for year in years:
+    for candidate in years:
         try:
-            date = dt.date(year, month, day)
+            date = dt.date(candidate, month, day)
         except ValueError:
-            return None
-        if year_digits or (date >= today if prefer == "future" else date <= today):
+            continue
+        fits = date >= today if prefer == "future" else date <= today
+        if year or fits:
             return date
     return None
 

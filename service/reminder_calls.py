@@ -21,7 +21,7 @@ VOICEMAIL_ANSWERS = frozenset(
     {"machine_start", "machine_end_beep", "machine_end_silence", "machine_end_other", "fax"}
 )
 REPROMPTS = 2
-OPT_OUT_DISCLOSURE = "voice.call.stopped"
+OPT_OUT_DISCLOSURE = "voice.stop.done"
 STOP_KEY = "9"
 
 SpeechWords = Mapping[str, Mapping[str, tuple[str, ...]]]
@@ -164,7 +164,8 @@ def _repeat(call: ReminderCall, has_text: Callable[[str], bool]) -> Plan:
 def _stop(call: ReminderCall, has_text: Callable[[str], bool]) -> Plan:
     """No more calls or texts, logged as an opt-out."""
     effect = OptOut(call.language, OPT_OUT_DISCLOSURE, f"keypress 9 on {call.message_id}")
-    return Plan(say=(call.line(OPT_OUT_DISCLOSURE),), effects=(effect,))
+    lines = (call.line(OPT_OUT_DISCLOSURE), call.line("voice.reminder.goodbye"))
+    return Plan(say=lines, effects=(effect,))
 
 
 def _back_pain(call: ReminderCall, has_text: Callable[[str], bool]) -> Plan:

@@ -133,7 +133,7 @@ def render_twiml(plan: Plan, texts: Texts) -> str:
         timeout=GATHER_TIMEOUT,
         speech_timeout="auto",
         language=VOICES[_language(ask.language)][1],
-        hints=", ".join(hints(texts, ask.language, ask.hint_intents)),
+        hints=", ".join(hints(texts, ask.language, ask.hint_intents)) or None,
         action_on_empty_result=True,
         num_digits=1 if ask.single_key else None,
         finish_on_key="#",
@@ -168,10 +168,8 @@ def _say(parent: VoiceResponse | Gather, line: Line, texts: Texts) -> None:
     voice, language = VOICES[_language(line.language)]
     say: Say = parent.say(voice=voice, language=language)
     for index, piece in enumerate(_NUMBER.split(spoken_text(line, texts))):
-        if not piece.strip():
-            continue
-        rate = NUMBER_RATE if index % 2 else SPEECH_RATE
-        say.prosody(piece.strip(), rate=rate)
+        if piece.strip():
+            say.prosody(piece, rate=NUMBER_RATE if index % 2 else SPEECH_RATE)
 
 
 def _language(language: str) -> str:
