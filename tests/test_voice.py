@@ -202,7 +202,7 @@ def test_the_text_offer_queues_the_text_in_the_message_log(
     app: Flask, twilio_post: TwilioPost
 ) -> None:
     sent = press(twilio_post, "/voice/menu?lang=es&node=offer&about=tip_calcium", digits="1")
-    assert sent.hangs_up and "mensaje de texto" in sent.text
+    assert sent.hangs_up and "Le mandamos un texto" in sent.text
     [message] = rows(app, Message)
     assert (message.phone, message.direction, message.channel) == (
         CALLER,
@@ -406,7 +406,7 @@ def test_silence_on_a_check_in_asks_again_twice_then_says_goodbye(twilio_post: T
     first = answer_placed(twilio_post, call.action)
     second = answer_placed(twilio_post, first.action, digits="5")
     assert not first.hangs_up and not second.hangs_up
-    assert "no escuchamos" in first.text and "no entendimos" in second.text
+    assert "no le oímos" in first.text and "no lo entendí" in second.text
     assert answer_placed(twilio_post, second.action).hangs_up
 
 
