@@ -53,6 +53,12 @@ class CallTurn:
     speech: str = ""
 
 
+def start_menu(texts: Texts, turn: CallTurn) -> str:
+    """The TwiML a new inbound call starts with: the language choice, in each language."""
+    log.info("call %s from %s", turn.call_sid, mask(turn.phone))
+    return render_twiml(phone_menu.start(), texts)
+
+
 def answer_menu(
     sessions: sessionmaker[Session],
     texts: Texts,
@@ -60,16 +66,13 @@ def answer_menu(
     query: dict[str, str],
     now: dt.datetime | None = None,
 ) -> str:
-    """The TwiML for one step of an inbound call; a fresh call starts at the language choice."""
+    """The TwiML for the next step of an inbound call."""
     now = now or utcnow()
-    if not query:
-        plan = phone_menu.start()
-    else:
-        state = phone_menu.CallState.from_query(query)
-        today = local_today(local_time_zone(turn.phone), now)
-        said = phone_menu.Said(turn.digits, turn.speech)
-        plan = phone_menu.answer(state, said, today, speech_words(texts))
-    return _finish(sessions, texts, turn, plan, now, source=f"menu:{query.get('node', 'start')}")
+    state = phone_menu.CallState.from_query(query)
+    today = local_today(local_time_zone(turn.phone), now)
+    said = phone_menu.Said(turn.digits, turn.speech)
+    plan = phone_menu.answer(state, said, today, speech_words(texts))
+    return _finish(sessions, texts, turn, plan, now, source=f"menu:{state.node}")
 
 
 def answer_reminder(

@@ -12,13 +12,21 @@ bp = Blueprint("voice", __name__, url_prefix="/voice")
 
 
 @bp.post("")
-@bp.post("/menu")
 @twilio_signed
 def incoming_call() -> Response:
-    """Answer a caller (or their next keypress or words) with the phone menu's TwiML."""
+    """Greet a caller with the language choice."""
     turn = _turn("From")
     boneline = current_app.extensions["boneline"]
-    query = request.args.to_dict() if request.path.endswith("/menu") else {}
+    return _twiml(phone_line.start_menu(boneline.texts, turn))
+
+
+@bp.post("/menu")
+@twilio_signed
+def menu_answer() -> Response:
+    """Act on a caller's keypress, words or silence; where they are is in the query string."""
+    turn = _turn("From")
+    boneline = current_app.extensions["boneline"]
+    query = request.args.to_dict()
     return _twiml(phone_line.answer_menu(boneline.db.Session, boneline.texts, turn, query))
 
 
