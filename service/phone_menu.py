@@ -116,7 +116,7 @@ class CallState:
             tries = max(0, int(query.get("tries", "0")))
             date = dt.date.fromisoformat(query["date"]) if query.get("date") else None
         except ValueError:
-            return cls(node="main", language=language)
+            return cls(node="main", language=language) if language in LANGUAGES else cls()
         if node == "sub_date_confirm" and date is None:
             # Nothing to confirm: ask for the stage again rather than guess.
             node = "sub_stage"
@@ -391,9 +391,11 @@ def _lines(message_id: str | None, state: CallState) -> tuple[Line, ...]:
 
 def _ask(state: CallState, node: Node, lines: tuple[Line, ...]) -> Ask:
     """Wait for the answer to a node's prompt."""
-    intents = tuple(option.intent for option in node.options.values())
-    if node.reader is None:
-        intents += (REPEAT_INTENT, MAIN_MENU_INTENT)
+    intents = (
+        *(option.intent for option in node.options.values()),
+        REPEAT_INTENT,
+        MAIN_MENU_INTENT,
+    )
     return Ask(
         lines=lines,
         action=state.url,

@@ -133,7 +133,8 @@ def render_twiml(plan: Plan, texts: Texts) -> str:
         timeout=GATHER_TIMEOUT,
         speech_timeout="auto",
         language=VOICES[_language(ask.language)][1],
-        hints=", ".join(hints(texts, ask.language, ask.hint_intents)) or None,
+        hints=", ".join(hints(texts, ask.language, ask.hint_intents, dates=not ask.single_key))
+        or None,
         action_on_empty_result=True,
         num_digits=1 if ask.single_key else None,
         finish_on_key="#",
@@ -145,9 +146,13 @@ def render_twiml(plan: Plan, texts: Texts) -> str:
     return str(response)
 
 
-def hints(texts: Texts, language: str, intents: tuple[str, ...]) -> list[str]:
-    """Words that help speech recognition: the keywords of the prompt's choices."""
+def hints(texts: Texts, language: str, intents: tuple[str, ...], dates: bool = False) -> list[str]:
+    """Words that help speech recognition: the prompt's keywords, and month names for a date."""
     words: list[str] = []
+    if dates:
+        words.extend(
+            str(month).lower() for month in texts.catalog.words(_language(language))["months"]
+        )
     for intent in intents:
         for word in texts.catalog.keywords(_language(language)).get(intent, []):
             spoken = str(word).lower()

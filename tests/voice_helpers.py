@@ -124,6 +124,7 @@ def check_twiml(result: Heard) -> None:
     assert gather.attrib["action"].startswith("/voice/")
     assert gather.attrib["actionOnEmptyResult"] == "true"
     assert gather.attrib["language"] in ("en-US", "es-US")
+    assert gather.attrib.get("hints"), "speech recognition gets no hints"
     assert list(gather.iter("Say")), "the prompt says nothing"
     redirect = root.find("Redirect")
     assert redirect is not None and redirect.text == gather.attrib["action"]
