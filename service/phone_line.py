@@ -66,12 +66,14 @@ def answer_menu(
     query: dict[str, str],
     now: dt.datetime | None = None,
 ) -> str:
-    """The TwiML for the next step of an inbound call."""
+    """The TwiML for the next step of an inbound call; a hidden number can only listen."""
     now = now or utcnow()
     state = phone_menu.CallState.from_query(query)
     today = local_today(local_time_zone(turn.phone), now)
     said = phone_menu.Said(turn.digits, turn.speech)
     plan = phone_menu.answer(state, said, today, speech_words(texts))
+    if plan.effects and not turn.phone:
+        plan = phone_menu.hidden_number(state)
     return _finish(sessions, texts, turn, plan, now, source=f"menu:{state.node}")
 
 

@@ -327,6 +327,12 @@ def arrive(state: CallState, before: tuple[Line, ...] = ()) -> Plan:
     return Plan(ask=_ask(state, node, before + lead + prompt_lines))
 
 
+def hidden_number(state: CallState) -> Plan:
+    """The caller hides their number: say why we cannot sign up, stop or text, and go on."""
+    main = CallState(node="main", language=state.language)
+    return arrive(main, _lines("voice.no_caller_id", main))
+
+
 def failure(turn: Turn, wrong_key: bool) -> Plan:
     """Silence or a wrong key: reprompt more simply, then offer a text, then say goodbye."""
     state = turn.state

@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, current_app, request
 
 from service import phone_line
+from service.phones import InvalidPhoneNumber, to_e164
 from service.reminder_calls import UnknownMessageError
-from service.webhooks import caller_number, required_form_value, twilio_signed
+from service.webhooks import caller_number, required_form_value, settings, twilio_signed
 
 bp = Blueprint("voice", __name__, url_prefix="/voice")
 
@@ -15,7 +16,7 @@ bp = Blueprint("voice", __name__, url_prefix="/voice")
 @twilio_signed
 def incoming_call() -> Response:
     """Greet a caller with the language choice."""
-    turn = _turn("From")
+    turn = _turn(_caller())
     boneline = current_app.extensions["boneline"]
     return _twiml(phone_line.start_menu(boneline.texts, turn))
 
@@ -24,7 +25,7 @@ def incoming_call() -> Response:
 @twilio_signed
 def menu_answer() -> Response:
     """Act on a caller's keypress, words or silence; where they are is in the query string."""
-    turn = _turn("From")
+    turn = _turn(_caller())
     boneline = current_app.extensions["boneline"]
     query = request.args.to_dict()
     return _twiml(phone_line.answer_menu(boneline.db.Session, boneline.texts, turn, query))
@@ -34,7 +35,7 @@ def menu_answer() -> Response:
 @twilio_signed
 def reminder_call() -> Response:
     """Say a reminder or check-in on a call we placed (or leave a voicemail)."""
-    turn = _turn("To")
+    turn = _turn(caller_number("To"))
     boneline = current_app.extensions["boneline"]
     answered_by = request.form.get("AnsweredBy", "")
     try:
@@ -50,7 +51,7 @@ def reminder_call() -> Response:
 @twilio_signed
 def reminder_answer() -> Response:
     """Act on the key or words the person gave on a reminder or check-in call."""
-    turn = _turn("To")
+    turn = _turn(caller_number("To"))
     boneline = current_app.extensions["boneline"]
     try:
         twiml = phone_line.answer_reminder_keys(
@@ -61,10 +62,18 @@ def reminder_answer() -> Response:
     return _twiml(twiml)
 
 
-def _turn(person: str) -> phone_line.CallTurn:
+def _caller() -> str:
+    """The caller's number, or '' when they hide it (Twilio then sends a placeholder)."""
+    try:
+        return to_e164(required_form_value("From"), settings().DEFAULT_REGION)
+    except InvalidPhoneNumber:
+        return ""
+
+
+def _turn(phone: str) -> phone_line.CallTurn:
     """Who is on the line (the caller, or whom we called) and what they pressed or said."""
     return phone_line.CallTurn(
-        phone=caller_number(person),
+        phone=phone,
         call_sid=required_form_value("CallSid"),
         digits=request.form.get("Digits", "").strip(),
         speech=request.form.get("SpeechResult", "").strip(),

@@ -85,6 +85,19 @@ def test_a_call_without_from_or_callsid_is_a_bad_request(
     assert missing in response.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("hidden", ["anonymous", "+266696687", "Restricted"])
+def test_a_caller_who_hides_their_number_can_listen_but_not_sign_up_or_stop(
+    app: Flask, twilio_post: TwilioPost, hidden: str
+) -> None:
+    assert node_of(press(twilio_post, "/voice", phone=hidden)) == "language"
+    tips = press(twilio_post, "/voice/menu?lang=en&node=main", digits="1", phone=hidden)
+    assert node_of(tips) == "tips"
+    for path in ("/voice/menu?lang=en&node=stop", "/voice/menu?lang=en&node=tip_calcium"):
+        refused = press(twilio_post, path, digits="1", phone=hidden)
+        assert node_of(refused) == "main" and "cannot see your phone number" in refused.text
+    assert rows(app, ConsentEvent) == [] and rows(app, Message) == []
+
+
 def test_a_placed_call_without_to_is_a_bad_request(twilio_post: TwilioPost) -> None:
     form = placed_call_form()
     del form["To"]
