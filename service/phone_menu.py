@@ -292,6 +292,7 @@ NODES: dict[str, Node] = {
 # The disclosure a caller agrees to, and the words that confirm a stop: kept in the consent log.
 SUBSCRIBE_DISCLOSURE = "voice.subscribe.disclosure"
 OPT_OUT_DISCLOSURE = "voice.stop.done"
+SMS_WELCOME = "phone_text.welcome"
 
 
 def answer(state: CallState, said: Said, today: dt.date, words: SpeechWords) -> Plan:
@@ -444,7 +445,11 @@ def _subscribe(turn: Turn, option: Option) -> Plan:
         disclosure_id=SUBSCRIBE_DISCLOSURE,
         evidence=turn.said.evidence,
     )
-    return goodbye(state, _lines("voice.subscribe.done", state), (effect,))
+    effects: tuple[Effect, ...] = (effect,)
+    if state.channel == "sms":
+        # Texts start only with a confirmation text that says how to get help and how to stop.
+        effects += (SendText(SMS_WELCOME, state.language),)
+    return goodbye(state, _lines("voice.subscribe.done", state), effects)
 
 
 def _decline(turn: Turn, option: Option) -> Plan:

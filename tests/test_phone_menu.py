@@ -300,7 +300,17 @@ def test_declining_the_disclosure_saves_nothing(
 ) -> None:
     state = CallState("sub_consent", "en", stage="pregnant", date=TODAY, channel="sms")
     plan = step(state, words, speech="No thanks")
+    assert state_of(plan).node == "main"
     assert not plan.effects and state_of(plan).node == "main"
+
+
+def test_choosing_texts_by_phone_queues_the_confirmation_text(
+    words: dict[str, dict[str, tuple[str, ...]]],
+) -> None:
+    state = CallState("sub_consent", "es", stage="pregnant", date=TODAY, channel="sms")
+    plan = step(state, words, digits="1")
+    assert [type(effect) for effect in plan.effects] == [Subscribe, SendText]
+    assert plan.effects[1] == SendText("phone_text.welcome", "es")
 
 
 def test_stop_by_phone_is_an_opt_out_with_the_keypress_as_evidence(

@@ -299,6 +299,10 @@ def test_subscribing_by_speech_in_spanish_after_a_misheard_date(
     )
     [consent] = rows(app, ConsentEvent)
     assert consent.channel == "voice" and consent.language == "es"
+    [welcome] = rows(app, Message)
+    assert (welcome.message_id, welcome.status) == ("phone_text.welcome", "queued")
+    for required in ("BoneLine", "Test Clinic", "3 msjs/semana", "tarifas", "AYUDA", "PARAR"):
+        assert required in welcome.body
     assert consent.evidence.startswith("speech: Sí, acepto.")
 
 
