@@ -181,6 +181,6 @@ def test_a_topics_texts_are_also_scored_together(tmp_path: Path) -> None:
     set_text(folder, "en", "reminder.calcium.1", "Take your calcium with dinner.")
     set_text(folder, "es", "reminder.calcium.1", "Tome su calcio con la cena.")
     report = check_catalog(Catalog.load(folder), DEFAULTS)
-    pooled = {(row.message_id, row.language) for row in report.rows}
-    assert {("*calcium* (2)", "en"), ("*calcium* (2)", "es")} <= pooled
+    pooled = {row.language for row in report.rows if row.message_id.startswith("*calcium* (")}
+    assert pooled == {"en", "es"}
     assert report.problems == []

@@ -10,7 +10,17 @@ from tests.conftest import TwilioPost
 from tests.sms_helpers import text
 
 PHONE = "+13125550199"
-BODIES = ["JOIN", "1", "June 5", "1", "YES", "my back hurts so bad", "how much calcium do I need", "ESPAÑOL", "STOP"]
+BODIES = [
+    "JOIN",
+    "1",
+    "June 5",
+    "1",
+    "YES",
+    "my back hurts so bad",
+    "how much calcium do I need",
+    "ESPAÑOL",
+    "STOP",
+]
 
 
 def test_logs_carry_no_phone_number_and_no_message_body(
