@@ -48,9 +48,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         settings=settings, db=Database(settings.DATABASE_URL), texts=Texts.from_settings(settings)
     )
 
-    from service import sms
+    from service import care, sms
 
     app.register_blueprint(sms.bp)
+    care.init_app(app, settings)
     _register_error_pages(app)
 
     @app.get("/")

@@ -8,6 +8,7 @@ import click
 from flask import Flask
 
 from service import create_app
+from service.careteam import hash_password
 from service.config import Settings
 from service.db import upgrade
 
@@ -51,3 +52,21 @@ def run(host: str, port: int) -> None:
     upgrade(settings.DATABASE_URL)
     click.echo(f"BoneLine is listening on http://{host}:{port} (database: {settings.DATABASE_URL})")
     app.run(host=host, port=port, use_reloader=False)
+
+
+@main.group()
+def care() -> None:
+    """The care team page."""
+
+
+@care.command("hash-password")
+@click.option("--name", default="", help="Print `name:hash`, ready for CARE_TEAM_ACCOUNTS.")
+@click.password_option(prompt="Password for the care team page")
+def care_hash_password(name: str, password: str) -> None:
+    """Print a salted hash of a password, for CARE_TEAM_ACCOUNTS."""
+    if len(password) < 12:
+        raise click.BadParameter("use at least 12 characters", param_hint="password")
+    if "," in name or ":" in name:
+        raise click.BadParameter("a name cannot contain commas or colons", param_hint="--name")
+    password_hash = hash_password(password)
+    click.echo(f"{name}:{password_hash}" if name else password_hash)

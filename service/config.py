@@ -29,7 +29,12 @@ class Settings:
     SUPPORT_CONTACT: str = "your clinic"
     DEFAULT_REGION: str = "US"
     CARE_TEAM_PHONE: str = ""
-    SECRET_KEY: str = ""
+    CARE_TEAM_PASSWORD: str = dataclasses.field(default="", repr=False)
+    CARE_TEAM_ACCOUNTS: str = dataclasses.field(default="", repr=False)
+    CARE_TEAM_WEBHOOK_URL: str = ""
+    CARE_TEAM_WEBHOOK_SECRET: str = dataclasses.field(default="", repr=False)
+    CLINIC_TIME_ZONE: str = "America/New_York"
+    SECRET_KEY: str = dataclasses.field(default="", repr=False)
 
     @property
     def demo_mode(self) -> bool:
@@ -41,6 +46,11 @@ class Settings:
         """Whether real Twilio credentials and a sender are configured."""
         has_sender = bool(self.TWILIO_PHONE_NUMBER or self.TWILIO_MESSAGING_SERVICE_SID)
         return bool(self.TWILIO_ACCOUNT_SID and self.TWILIO_AUTH_TOKEN and has_sender)
+
+    @property
+    def care_page_enabled(self) -> bool:
+        """Whether the care team page has a password or staff accounts to log in with."""
+        return bool(self.CARE_TEAM_PASSWORD or self.CARE_TEAM_ACCOUNTS)
 
     def public_url(self, path: str) -> str:
         """The absolute URL Twilio uses for one of our paths, or '' when unknown."""
