@@ -54,6 +54,17 @@ def signature(secret: str, timestamp: str, body: bytes) -> str:
     return f"sha256={digest}"
 
 
+def signature_is_valid(
+    secret: str, timestamp: str, body: bytes, header: str, now: float, tolerance: float = 300
+) -> bool:
+    """What a receiver checks: the signature matches and the timestamp is recent (no replays)."""
+    try:
+        age = abs(now - int(timestamp))
+    except ValueError:
+        return False
+    return age <= tolerance and hmac.compare_digest(signature(secret, timestamp, body), header)
+
+
 def signed_request(
     secret: str, payload: dict[str, Any], now: float
 ) -> tuple[bytes, dict[str, str]]:

@@ -29,6 +29,8 @@ from service.models import (
     Subscriber,
 )
 
+# werkzeug's default (scrypt). Tests set a cheap one, as Django's test settings do, for speed.
+HASH_METHOD = "scrypt"
 MAX_NAME = 64
 MAX_NOTE = 2000
 WEEKS_SHOWN = 12
@@ -54,8 +56,8 @@ def clinic_zone(settings: Settings) -> ZoneInfo:
 
 
 def hash_password(password: str) -> str:
-    """A salted, slow hash of a password (werkzeug's default method)."""
-    return generate_password_hash(password)
+    """A salted, slow hash of a password."""
+    return generate_password_hash(password, method=HASH_METHOD)
 
 
 def parse_accounts(text: str) -> dict[str, str]:
