@@ -29,6 +29,7 @@ from flask.sessions import SecureCookieSessionInterface
 from werkzeug.wrappers import Response as BaseResponse
 
 from service.careteam import (
+    HANDLED_SHOWN,
     MAX_NAME,
     MAX_NOTE,
     HandledSearch,
@@ -76,6 +77,12 @@ SECURITY_HEADERS = {
 }
 LANGUAGES = {"en": "English", "es": "Spanish"}
 STAGES = {"pregnant": "Pregnant", "postpartum": "Postpartum"}
+SOURCES = {
+    "text": "By text",
+    "voice": "On a call",
+    "call": "On a call",
+    "checkin": "Check-in reply",
+}
 CHANNELS = {"sms": "Texts", "voice": "Phone calls"}
 STATUSES = {"enrolling": "Still signing up", "active": "Active", "stopped": "Stopped"}
 
@@ -175,12 +182,15 @@ def harden(response: Response) -> Response:
 
 
 @bp.app_template_global()
-def clinic_time(moment: dt.datetime | None) -> str:
-    """A stored UTC time as the clinic reads it, e.g. 'Mon Nov 23, 5:14 PM EST'."""
-    if moment is None:
-        return ""
-    local = local_time(moment, care_page().zone)
-    return local.strftime("%a %b %-d %Y, %-I:%M %p %Z")
+def clinic_date(moment: dt.datetime) -> str:
+    """The clinic's local date of a stored UTC time, e.g. 'Mon Nov 23 2026'."""
+    return local_time(moment, care_page().zone).strftime("%a %b %-d %Y")
+
+
+@bp.app_template_global()
+def clinic_clock(moment: dt.datetime) -> str:
+    """The clinic's local time of day of a stored UTC time, e.g. '5:14 PM EST'."""
+    return local_time(moment, care_page().zone).strftime("%-I:%M %p %Z")
 
 
 @bp.app_template_global()
@@ -201,6 +211,7 @@ def page_helpers() -> dict[str, Any]:
         "stage_name": lambda stage: STAGES.get(stage or "", stage or "Not known yet"),
         "channel_name": lambda channel: CHANNELS.get(channel, channel),
         "status_name": lambda status: STATUSES.get(status, status),
+        "source_name": lambda source: SOURCES.get(source, source),
         "reason_name": lambda reason: (reason or "").replace("_", " ").capitalize(),
         "poll_seconds": care_page().poll_seconds,
         "max_name": MAX_NAME,
@@ -330,7 +341,11 @@ def handled_list() -> tuple[str, int] | str:
     with database().Session() as db_session:
         escalations = handled_escalations(db_session, search, care_page().zone)
     html = render_template(
-        "care/handled.html", escalations=escalations, search=search, errors=errors
+        "care/handled.html",
+        escalations=escalations,
+        search=search,
+        errors=errors,
+        limit=HANDLED_SHOWN,
     )
     return (html, 400) if errors else html
 

@@ -140,8 +140,11 @@ class HandledSearch:
         return not (self.last4 or self.words or self.start or self.end)
 
 
+HANDLED_SHOWN = 200
+
+
 def handled_escalations(
-    session: Session, search: HandledSearch, zone: ZoneInfo, limit: int = 200
+    session: Session, search: HandledSearch, zone: ZoneInfo, limit: int = HANDLED_SHOWN
 ) -> Sequence[Escalation]:
     """Handled escalations matching the search, most recently handled first."""
     query = sa.select(Escalation).where(Escalation.handled_at.is_not(None))
@@ -225,6 +228,11 @@ class ProgramOverview:
     active_by_channel: dict[str, int]
     by_status: dict[str, int]
     weeks: list[WeekCounts]
+
+    @property
+    def any_sent(self) -> bool:
+        """Whether any text was sent in the weeks shown."""
+        return any(week.sent for week in self.weeks)
 
     @property
     def busiest_week(self) -> int:

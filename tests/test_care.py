@@ -259,7 +259,11 @@ def test_open_escalations_are_newest_first_with_masked_numbers(
 
 def test_times_are_shown_in_the_clinics_time_zone(staff: FlaskClient, database: Database) -> None:
     add_escalation(database, created_at=dt.datetime(2026, 11, 23, 22, 0))
-    assert "Mon Nov 23 2026, 5:00 PM EST" in page(staff, "/care")
+    html = page(staff, "/care")
+    assert (
+        '<span class="nowrap">Mon Nov 23 2026,</span> <span class="nowrap">5:00 PM EST</span>'
+        in html
+    )
 
 
 def test_the_refresh_endpoint_lists_open_rows_and_needs_a_login(
@@ -483,7 +487,7 @@ def test_program_overview_counts_people_messages_and_opt_outs(database: Database
 def test_program_page_shows_the_numbers_as_tables(staff: FlaskClient, database: Database) -> None:
     seed_program(database)
     html = page(staff, "/care/program")
-    assert "<caption>By stage</caption>" in html
+    assert "<caption>Active, by stage</caption>" in html
     assert '<th scope="row">Pregnant</th><td class="num">2</td>' in html
     assert '<th scope="row">Phone calls</th><td class="num">1</td>' in html
     assert '<table id="weekly">' in html

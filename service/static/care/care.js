@@ -44,7 +44,13 @@
           body.innerHTML = holder.innerHTML;
           added.forEach(function (id) {
             var row = body.querySelector('tr[data-id="' + id + '"]');
-            if (row) { row.classList.add("is-new"); }
+            if (row) {
+              row.classList.add("is-new");
+              var badge = document.createElement("strong");
+              badge.className = "badge";
+              badge.textContent = "New";
+              row.cells[0].insertBefore(badge, row.cells[0].firstChild);
+            }
           });
           if (focused) {
             var again = body.querySelector('a[href="' + focused + '"]');
