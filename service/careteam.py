@@ -9,6 +9,7 @@ import datetime as dt
 import enum
 import functools
 import re
+import threading
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -318,6 +319,7 @@ class LoginThrottle:
         self.max_failures = max_failures
         self.window = window
         self._failures: dict[str, list[dt.datetime]] = {}
+        self._lock = threading.Lock()  # threaded servers check logins concurrently
 
     def _recent(self, key: str, now: dt.datetime) -> list[dt.datetime]:
         """The failures from `key` still inside the window (older ones are forgotten)."""
@@ -330,15 +332,18 @@ class LoginThrottle:
 
     def blocked(self, key: str, now: dt.datetime) -> bool:
         """Whether `key` has used up its tries for now."""
-        return len(self._recent(key, now)) >= self.max_failures
+        with self._lock:
+            return len(self._recent(key, now)) >= self.max_failures
 
     def failed(self, key: str, now: dt.datetime) -> None:
         """Count one wrong password from `key`."""
-        if len(self._failures) > 10_000:  # a flood of addresses: forget the stale ones
-            for stale in list(self._failures):
-                self._recent(stale, now)
-        self._failures.setdefault(key, []).append(now)
+        with self._lock:
+            if len(self._failures) > 10_000:  # a flood of addresses: forget the stale ones
+                for stale in list(self._failures):
+                    self._recent(stale, now)
+            self._failures.setdefault(key, []).append(now)
 
     def succeeded(self, key: str) -> None:
         """Forget `key`'s failures after a right password."""
-        self._failures.pop(key, None)
+        with self._lock:
+            self._failures.pop(key, None)

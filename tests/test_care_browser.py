@@ -203,6 +203,9 @@ def test_staff_see_a_new_escalation_arrive_and_handle_it(
     older = seed(live_database)
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()
+    problems: list[str] = []  # script errors and Content-Security-Policy refusals
+    page.on("console", lambda message: message.type == "error" and problems.append(message.text))
+    page.on("pageerror", lambda error: problems.append(str(error)))
 
     page.goto(f"{live_url}/care")
     expect(page.get_by_role("heading", level=1)).to_have_text("Log in to the care team page")
@@ -253,6 +256,7 @@ def test_staff_see_a_new_escalation_arrive_and_handle_it(
     with live_database.Session() as session:
         handled = session.get(Escalation, newer)
         assert handled is not None and handled.handled_by == "Nurse Ana"
+    assert problems == []
     context.close()
 
 
