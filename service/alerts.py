@@ -35,6 +35,7 @@ RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 
 def escalation_payload(settings: Settings, escalation: Escalation) -> dict[str, Any]:
     """What the receiver is told: enough to act, never the number or the person's words."""
+    path = f"/care/escalations/{escalation.id}"
     return {
         "event": EVENT,
         "escalation_id": escalation.id,
@@ -43,7 +44,7 @@ def escalation_payload(settings: Settings, escalation: Escalation) -> dict[str, 
         "language": escalation.language,
         "stage": escalation.stage,
         "created_at": escalation.created_at.replace(tzinfo=dt.UTC).isoformat(),
-        "url": settings.public_url(f"/care/escalations/{escalation.id}"),
+        "url": settings.public_url(path) or path,
     }
 
 

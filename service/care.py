@@ -278,6 +278,12 @@ def open_list() -> str:
     return render_template("care/open.html", escalations=escalations)
 
 
+@bp.get("/")
+def open_list_slash() -> BaseResponse:
+    """Send /care/ to /care."""
+    return redirect(url_for("care.open_list"))
+
+
 @bp.get("/open-rows")
 def open_rows() -> str:
     """The open escalations' table rows, for the page's auto-refresh script."""

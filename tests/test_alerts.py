@@ -151,6 +151,12 @@ def test_alert_is_signed_and_points_to_the_page(receiver: FakeReceiver) -> None:
     }
 
 
+def test_alert_without_a_public_url_still_names_the_page(receiver: FakeReceiver) -> None:
+    settings = settings_for(receiver.url, PUBLIC_BASE_URL="")
+    assert post_escalation_webhook(settings, escalation(), sleep=NoSleep())
+    assert receiver.received[0].payload["url"] == "/care/escalations/42"
+
+
 def test_alert_never_carries_the_number_or_the_persons_words(receiver: FakeReceiver) -> None:
     post_escalation_webhook(settings_for(receiver.url), escalation(), sleep=NoSleep())
     raw = receiver.received[0].body.decode()

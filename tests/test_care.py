@@ -112,6 +112,12 @@ def test_pages_send_a_visitor_to_the_login_form(care: FlaskClient) -> None:
     assert response.headers["Location"] == "/care/login?next=/care/program"
 
 
+def test_care_with_a_slash_goes_to_the_open_list(staff: FlaskClient) -> None:
+    response = staff.get("/care/")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/care"
+
+
 def test_wrong_password_is_refused(care: FlaskClient) -> None:
     response = log_in(care, password="not the password")
     assert response.status_code == 401

@@ -220,6 +220,11 @@ def test_staff_see_a_new_escalation_arrive_and_handle_it(
     expect(page.get_by_role("heading", level=1)).to_have_text("Open escalations")
     expect(page.locator(f'tr[data-id="{older}"]')).to_be_visible()
     assert_accessible_basics(page)
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Handled escalations")).to_be_focused()
+    shoot(page, "focus")
 
     newer = add_escalation(live_database, phone="+12125550143", created_at=utcnow())
     new_row = page.locator(f'tr[data-id="{newer}"]')
