@@ -176,8 +176,10 @@ def guard() -> BaseResponse | None:
 
 @bp.after_request
 def harden(response: Response) -> Response:
-    """Keep care pages out of caches and frames."""
+    """Keep care pages out of caches and frames (the stylesheet and script may be cached)."""
     response.headers.update(SECURITY_HEADERS)
+    if request.endpoint == "care.static":
+        response.headers.pop("Cache-Control")
     return response
 
 
