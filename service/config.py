@@ -47,11 +47,6 @@ class Settings:
         has_sender = bool(self.TWILIO_PHONE_NUMBER or self.TWILIO_MESSAGING_SERVICE_SID)
         return bool(self.TWILIO_ACCOUNT_SID and self.TWILIO_AUTH_TOKEN and has_sender)
 
-    @property
-    def care_page_enabled(self) -> bool:
-        """Whether the care team page has a password or staff accounts to log in with."""
-        return bool(self.CARE_TEAM_PASSWORD or self.CARE_TEAM_ACCOUNTS)
-
     def public_url(self, path: str) -> str:
         """The absolute URL Twilio uses for one of our paths, or '' when unknown."""
         if not self.PUBLIC_BASE_URL:
