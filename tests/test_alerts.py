@@ -266,3 +266,19 @@ def test_a_failed_alert_stays_pending_for_the_next_run(
 def test_nothing_is_posted_when_no_webhook_is_configured(database: Database) -> None:
     add_escalation(database)
     assert deliver_pending_alerts(database.Session, Settings(), dt.datetime(2026, 11, 23)) == 0
+
+
+def test_an_alert_another_scheduler_is_posting_is_skipped(
+    receiver: FakeReceiver, database: Database
+) -> None:
+    if not database.is_postgresql:
+        pytest.skip("row locks (SKIP LOCKED) are PostgreSQL's; SQLite runs one writer")
+    now = dt.datetime(2026, 11, 23, 22, 5)
+    busy = add_escalation(database, created_at=now - dt.timedelta(minutes=3))
+    free = add_escalation(database, created_at=now - dt.timedelta(minutes=1))
+    with database.Session.begin() as other_scheduler:
+        other_scheduler.scalars(
+            sa.select(Escalation).where(Escalation.id == busy).with_for_update()
+        ).one()
+        assert deliver_pending_alerts(database.Session, settings_for(receiver.url), now) == 1
+    assert [request.payload["escalation_id"] for request in receiver.received] == [free]
