@@ -48,10 +48,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         settings=settings, db=Database(settings.DATABASE_URL), texts=Texts.from_settings(settings)
     )
 
-    from service import sms, voice
+    from service import care, sms, voice
 
     app.register_blueprint(sms.bp)
     app.register_blueprint(voice.bp)
+    care.init_app(app, settings)
     _register_error_pages(app)
 
     @app.get("/")

@@ -10,6 +10,7 @@ import yaml
 from flask import Flask
 
 from service import create_app
+from service.careteam import hash_password
 from service.catalog import Catalog, CatalogError
 from service.config import Settings, load_settings
 from service.content_check import check_catalog, format_table
@@ -83,3 +84,21 @@ def content_check(catalog_dir: Path | None) -> None:
     click.echo(format_table(report))
     if not report.ok:
         raise SystemExit(1)
+
+
+@main.group()
+def care() -> None:
+    """The care team page."""
+
+
+@care.command("hash-password")
+@click.option("--name", default="", help="Print `name:hash`, ready for CARE_TEAM_ACCOUNTS.")
+@click.password_option(prompt="Password for the care team page")
+def care_hash_password(name: str, password: str) -> None:
+    """Print a salted hash of a password, for CARE_TEAM_ACCOUNTS."""
+    if len(password) < 12:
+        raise click.BadParameter("use at least 12 characters", param_hint="password")
+    if "," in name or ":" in name:
+        raise click.BadParameter("a name cannot contain commas or colons", param_hint="--name")
+    password_hash = hash_password(password)
+    click.echo(f"{name}:{password_hash}" if name else password_hash)
