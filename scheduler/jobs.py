@@ -8,6 +8,7 @@ import logging
 from scheduler.planning import PlanReport, plan
 from scheduler.sending import SendJob, SendReport, mark_stale_sends_unknown
 from scheduler.windows import SendWindows
+from service.alerts import deliver_pending_alerts
 from service.config import Settings
 from service.db import Database
 from service.models import utcnow
@@ -29,8 +30,10 @@ def send_job(
     sender: Sender,
     now: dt.datetime | None = None,
 ) -> SendReport:
-    """Send everything due (and queue care-team alerts)."""
-    report = SendJob(database, settings, texts, sender).run(now or utcnow())
+    """Send everything due (care-team SMS alerts included), then post care-team webhook alerts."""
+    now = now or utcnow()
+    report = SendJob(database, settings, texts, sender).run(now)
+    deliver_pending_alerts(database.Session, settings, now)
     if report.sent or report.failed or report.skipped or report.cancelled:
         log.info(
             "send pass: %s sent, %s failed, %s skipped as late, %s cancelled",

@@ -10,6 +10,7 @@ housekeeping turns into `unknown`, never into a second send.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import random
 import threading
@@ -46,6 +47,13 @@ log = logging.getLogger(__name__)
 
 planned = Base.metadata.tables["planned_messages"]
 subscribers = Base.metadata.tables["subscribers"]
+messages = Base.metadata.tables["messages"]
+
+# Texts the phone line queued for a caller wait in the message log as `queued` with no SID.
+OUTBOX_QUEUED = "queued"
+OUTBOX_CLAIMED = "claimed"
+OUTBOX_MAX_AGE = dt.timedelta(hours=24)
+OUTBOX_BATCH = 100
 
 ALERT_ITEM = "alert.care_team"
 ALERT_LOOKBACK = dt.timedelta(days=1)
@@ -83,6 +91,7 @@ class SendReport:
     failed: list[tuple[Claimed, Failure]] = field(default_factory=list)
     skipped: int = 0
     cancelled: int = 0
+    outbox: int = 0
 
 
 class RateLimiter:
@@ -116,11 +125,12 @@ class SendJob:
     sleep: Callable[[float], None] = time.sleep
 
     def run(self, now: dt.datetime) -> SendReport:
-        """Queue care-team alerts, then send everything due, a claimed batch at a time."""
+        """Queue care-team alerts, send the outbox, then everything due, a batch at a time."""
         report = SendReport()
         if self.settings.CARE_TEAM_PHONE:
             queue_care_team_alerts(self.database, now)
         limiter = RateLimiter(self.settings.SEND_RATE_PER_SECOND)
+        report.outbox = self.send_outbox(now, limiter)
         with ThreadPoolExecutor(max_workers=max(self.settings.SEND_CONCURRENCY, 1)) as pool:
             while True:
                 batch = self.claim(now, report)
@@ -185,11 +195,17 @@ class SendJob:
         self._record(row, sid, error, now, report)
 
     def _attempt(self, row: Claimed, limiter: RateLimiter) -> tuple[str | None, SendError | None]:
-        """One message out, retrying what provably did not reach Twilio, with backoff."""
+        """One scheduled message out, with retries."""
+        return self._with_retries(lambda: self._send(row), limiter, f"planned message {row.id}")
+
+    def _with_retries(
+        self, send: Callable[[], str], limiter: RateLimiter, what: str
+    ) -> tuple[str | None, SendError | None]:
+        """One REST call, retrying what provably did not reach Twilio, with backoff and jitter."""
         for retry in range(self.settings.SEND_MAX_RETRIES + 1):
             limiter.acquire()
             try:
-                return self._send(row), None
+                return send(), None
             except SendError as error:
                 if error.failure is not Failure.RETRY or retry == self.settings.SEND_MAX_RETRIES:
                     return None, error
@@ -197,9 +213,20 @@ class SendJob:
                 self.sleep(pause * random.uniform(0.5, 1.0))
             except Exception:
                 # A bug on our side mid-send: the outcome is unknown, so never send it again.
-                log.exception("unexpected error sending planned message %s", row.id)
+                log.exception("unexpected error sending %s", what)
                 return None, SendError(Failure.UNKNOWN)
         return None, SendError(Failure.RETRY)
+
+    def send_outbox(self, now: dt.datetime, limiter: RateLimiter) -> int:
+        """Send the texts the phone line queued for callers who asked for them, each once."""
+        sent = 0
+        for message_id, subscriber_id, phone, body in claim_outbox(self.database, now):
+            send = functools.partial(self.sender.send_sms, phone, body)
+            sid, error = self._with_retries(send, limiter, f"outbox message {message_id}")
+            with self.database.Session.begin() as session:
+                record_outbox_outcome(session, message_id, subscriber_id, sid, error, now)
+            sent += error is None
+        return sent
 
     def _send(self, row: Claimed) -> str:
         """Send one claimed row through the sender boundary."""
@@ -291,9 +318,15 @@ def record_failure(session: Session, row: Claimed, error: SendError, now: dt.dat
         .values(status=status, error_code=error.code, updated_at=now)
     )
     log.warning("planned message %s to %s: %s", row.id, mask(row.phone), error)
-    if row.recipient is Recipient.CARE_TEAM:
-        return
-    subscriber = session.get(Subscriber, row.subscriber_id)
+    if row.recipient is not Recipient.CARE_TEAM:
+        apply_failure_to_person(session, row.subscriber_id, error, now)
+
+
+def apply_failure_to_person(
+    session: Session, subscriber_id: int | None, error: SendError, now: dt.datetime
+) -> None:
+    """21610 opts the person out (consent log, channel carrier); 21211/21614 flag the number."""
+    subscriber = session.get(Subscriber, subscriber_id) if subscriber_id else None
     if subscriber is None:
         return
     if error.failure is Failure.OPTED_OUT and subscriber.status is not Status.STOPPED:
@@ -405,18 +438,80 @@ def _alert_row(escalation_id: int, subscriber_id: int, now: dt.datetime) -> dict
     }
 
 
+def claim_outbox(database: Database, now: dt.datetime) -> list[Any]:
+    """Skip stale or no-longer-wanted queued texts, then claim the rest (one process each)."""
+    waiting = sa.and_(
+        messages.c.direction == Direction.OUTBOUND,
+        messages.c.status == OUTBOX_QUEUED,
+        messages.c.twilio_sid.is_(None),
+    )
+    stopped = sa.select(subscribers.c.id).where(subscribers.c.status == Status.STOPPED)
+    with database.engine.begin() as connection:
+        connection.execute(
+            sa.update(messages)
+            .where(waiting, messages.c.created_at < now - OUTBOX_MAX_AGE)
+            .values(status=PlanStatus.SKIPPED.value, updated_at=now)
+        )
+        connection.execute(
+            sa.update(messages)
+            .where(waiting, messages.c.subscriber_id.in_(stopped))
+            .values(status=PlanStatus.CANCELLED.value, updated_at=now)
+        )
+        due = (
+            sa.select(messages.c.id)
+            .where(waiting, messages.c.channel == Channel.SMS, messages.c.created_at <= now)
+            .order_by(messages.c.id)
+            .limit(OUTBOX_BATCH)
+        )
+        if database.is_postgresql:
+            due = due.with_for_update(skip_locked=True)
+        return list(
+            connection.execute(
+                sa.update(messages)
+                .where(messages.c.id.in_(due.scalar_subquery()), waiting)
+                .values(status=OUTBOX_CLAIMED, updated_at=now)
+                .returning(
+                    messages.c.id, messages.c.subscriber_id, messages.c.phone, messages.c.body
+                )
+            ).all()
+        )
+
+
+def record_outbox_outcome(
+    session: Session,
+    message_id: int,
+    subscriber_id: int | None,
+    sid: str | None,
+    error: SendError | None,
+    now: dt.datetime,
+) -> None:
+    """The SID (status `queued`, as Twilio says), or the failure and what it means."""
+    if error is None:
+        values: dict[str, Any] = {"status": OUTBOX_QUEUED, "twilio_sid": sid}
+    else:
+        status = PlanStatus.UNKNOWN if error.failure is Failure.UNKNOWN else PlanStatus.FAILED
+        values = {"status": status.value, "error_code": error.code}
+        apply_failure_to_person(session, subscriber_id, error, now)
+    session.execute(
+        sa.update(messages).where(messages.c.id == message_id).values(updated_at=now, **values)
+    )
+
+
 def mark_stale_sends_unknown(database: Database, now: dt.datetime, stale_minutes: int) -> int:
     """Rows left `sending` by a crashed sender: their outcome is unknown, never resent."""
+    stale = now - dt.timedelta(minutes=stale_minutes)
     with database.engine.begin() as connection:
         result = connection.execute(
             sa.update(planned)
-            .where(
-                planned.c.status == PlanStatus.SENDING,
-                planned.c.claimed_at < now - dt.timedelta(minutes=stale_minutes),
-            )
+            .where(planned.c.status == PlanStatus.SENDING, planned.c.claimed_at < stale)
             .values(status=PlanStatus.UNKNOWN, updated_at=now)
         )
-    count = result.rowcount or 0
+        outbox = connection.execute(
+            sa.update(messages)
+            .where(messages.c.status == OUTBOX_CLAIMED, messages.c.updated_at < stale)
+            .values(status=PlanStatus.UNKNOWN.value, updated_at=now)
+        )
+    count = (result.rowcount or 0) + (outbox.rowcount or 0)
     if count:
         log.warning("%s sends left unfinished by a crash are now unknown", count)
     return count

@@ -48,10 +48,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         settings=settings, db=Database(settings.DATABASE_URL), texts=Texts.from_settings(settings)
     )
 
-    from service import sms, status
+    from service import care, sms, status, voice
 
     app.register_blueprint(sms.bp)
+    app.register_blueprint(voice.bp)
     app.register_blueprint(status.bp)
+    care.init_app(app, settings)
     _register_error_pages(app)
 
     @app.get("/")

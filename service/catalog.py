@@ -23,6 +23,14 @@ class CatalogError(ValueError):
     """The catalog files are inconsistent (a duplicate id, a missing file, bad YAML)."""
 
 
+@dataclass(frozen=True)
+class Term:
+    """A placeholder value that is a word from `words[group]`, in the reply's language."""
+
+    group: str
+    key: str
+
+
 @dataclass
 class LanguageCatalog:
     """One language's texts, keyword lists and word lists."""
@@ -77,13 +85,18 @@ class Catalog:
         month = words["months"][date.month - 1]
         return str(words["date_format"]).format(month=month, day=date.day, year=date.year)
 
+    def _word_for(self, value: object, language: str) -> object:
+        """A placeholder value in words: dates written out, terms looked up."""
+        if isinstance(value, dt.date):
+            return self.format_date(value, language)
+        if isinstance(value, Term):
+            return self.words(language)[value.group][value.key]
+        return value
+
     def text(self, message_id: str, language: str, **params: object) -> str:
         """Render a text; dates become words and every placeholder must be filled."""
         language = language if language in self.languages else DEFAULT_LANGUAGE
-        values = {
-            key: self.format_date(value, language) if isinstance(value, dt.date) else value
-            for key, value in params.items()
-        }
+        values = {key: self._word_for(value, language) for key, value in params.items()}
         missing = placeholders(self.template(message_id, language)) - values.keys()
         if missing:
             raise KeyError(f"{message_id}/{language} needs {sorted(missing)}")

@@ -29,7 +29,12 @@ class Settings:
     SUPPORT_CONTACT: str = "your clinic"
     DEFAULT_REGION: str = "US"
     CARE_TEAM_PHONE: str = ""
-    SECRET_KEY: str = ""
+    CARE_TEAM_PASSWORD: str = dataclasses.field(default="", repr=False)
+    CARE_TEAM_ACCOUNTS: str = dataclasses.field(default="", repr=False)
+    CARE_TEAM_WEBHOOK_URL: str = ""
+    CARE_TEAM_WEBHOOK_SECRET: str = dataclasses.field(default="", repr=False)
+    CLINIC_TIME_ZONE: str = "America/New_York"
+    SECRET_KEY: str = dataclasses.field(default="", repr=False)
     # Local send windows as HH:MM-HH:MM ("" = no sends that day); clamped to 08:00-20:00.
     SEND_WINDOW_WEEKDAYS: str = "10:00-18:00"
     SEND_WINDOW_SATURDAY: str = "10:00-17:00"

@@ -11,9 +11,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from service.catalog import Term
 from service.dates import parse_date
 from service.keywords import Keywords, Match
 from service.models import Channel, ConsentAction, Stage, Status
+from service.topics import TOPIC_PREFIX, Found
 
 MAX_DAYS_UNTIL_DUE = 300
 MAX_DAYS_SINCE_BIRTH = 365
@@ -34,8 +36,16 @@ STEP_QUESTIONS = {
     ASK_CONFIRM: "enroll.confirm",
 }
 
-# Keywords that act in every state, checked against the whole message in this order.
-COMMAND_INTENTS = ("stop", "help", "join", "start", "language")
+# Keywords that act in every state (after STOP and red flags), checked in this order.
+COMMAND_INTENTS = ("help", "join", "start", "language")
+
+# Re-asks that mean "we did not understand": a topic question in their place is answered too.
+NOT_UNDERSTOOD = frozenset(
+    {"enroll.reask_stage", "enroll.unreadable_date", "enroll.reask_channel", "enroll.reask_confirm"}
+)
+
+SAFETY_REPLY_PREFIX = "safety."
+TOPIC_NAMES = "topic_names"
 
 
 @dataclass(frozen=True)
@@ -98,20 +108,113 @@ class Inbound:
 def respond(profile: Profile, text: str, today: dt.date, keywords: Keywords) -> Outcome:
     """Decide the replies and state changes for one inbound text."""
     inbound = Inbound(profile, text or "", today, keywords)
-    command = keywords.whole(inbound.text, COMMAND_INTENTS) or keywords.phrase(inbound.text, "stop")
-    if command is not None:
-        return COMMANDS[command.intent](inbound, command)
-    checkin_answer = _checkin_answer(inbound)
-    if checkin_answer is not None:
-        return checkin_answer
-    if profile.status is Status.STOPPED and keywords.whole(inbound.text, ("affirm",)):
-        return _start(inbound, Match("start", frozenset({profile.language})))
-    born = keywords.leading(inbound.text, "born")
-    if born is not None and profile.status in (Status.ACTIVE, Status.ENROLLING):
-        return _born(inbound, born)
-    if profile.status is Status.ENROLLING and profile.enrollment_step in STEP_ANSWERS:
-        return STEP_ANSWERS[profile.enrollment_step](inbound)
+    for decide in DECISIONS:
+        outcome = decide(inbound)
+        if outcome is not None:
+            return outcome
     return _fallback(inbound)
+
+
+def _opt_out(inbound: Inbound) -> Outcome | None:
+    """STOP and its kin, or a plain request to stop: first, always."""
+    keywords, text = inbound.keywords, inbound.text
+    match = keywords.whole(text, ("stop",)) or keywords.phrase(text, "stop")
+    return _stop(inbound, match) if match else None
+
+
+def _red_flag(inbound: Inbound) -> Outcome | None:
+    """A message that may mean someone needs care now: what to do, and a record for the team."""
+    found = inbound.keywords.red_flags.find(inbound.text)
+    if found is None:
+        return None
+    reason = found.names[0]
+    return Outcome(
+        inbound.profile,
+        (Reply(SAFETY_REPLY_PREFIX + reason),),
+        escalation=reason,
+        reply_language=found.language_for(inbound.profile.language),
+    )
+
+
+def _command(inbound: Inbound) -> Outcome | None:
+    """HELP, JOIN, START or a language name as the whole message, in every state."""
+    command = inbound.keywords.whole(inbound.text, COMMAND_INTENTS)
+    return COMMANDS[command.intent](inbound, command) if command else None
+
+
+def _yes_after_stop(inbound: Inbound) -> Outcome | None:
+    """YES from someone who stopped opts them back in."""
+    profile = inbound.profile
+    if profile.status is Status.STOPPED and inbound.keywords.whole(inbound.text, ("affirm",)):
+        return _start(inbound, Match("start", frozenset({profile.language})))
+    return None
+
+
+def _birth_news(inbound: Inbound) -> Outcome | None:
+    """BORN (with or without a date) from someone enrolled or enrolling."""
+    born = inbound.keywords.leading(inbound.text, "born")
+    if born is not None and inbound.profile.status in (Status.ACTIVE, Status.ENROLLING):
+        return _born(inbound, born)
+    return None
+
+
+def _enrollment_answer(inbound: Inbound) -> Outcome | None:
+    """The answer to the current enrollment question; a topic question gets its answer too."""
+    profile = inbound.profile
+    if profile.status is not Status.ENROLLING or profile.enrollment_step not in STEP_ANSWERS:
+        return None
+    outcome = STEP_ANSWERS[profile.enrollment_step](inbound)
+    if outcome.replies[0].message_id not in NOT_UNDERSTOOD or inbound.text.strip().isdigit():
+        # Numbers answer the enrollment question, never the menu, while enrolling.
+        return outcome
+    asked = _topic_question(inbound)
+    if asked is None:
+        return outcome
+    return dataclasses.replace(asked, replies=asked.replies + outcome.replies)
+
+
+def _topic_question(inbound: Inbound) -> Outcome | None:
+    """MENU, a menu number, or a message about one of the topics."""
+    keywords = inbound.keywords
+    menu = keywords.whole(inbound.text, ("menu",))
+    if menu is not None:
+        language = _answer_language(inbound.profile, menu.language_for(inbound.profile.language))
+        return Outcome(inbound.profile, (Reply("menu.list"),), reply_language=language)
+    found = keywords.topics.find(inbound.text)
+    if found is None:
+        return None
+    language = _answer_language(inbound.profile, found.language_for(inbound.profile.language))
+    reply = TOPIC_REPLIES.get(len(found.names), _menu_reply)(found, keywords)
+    return Outcome(inbound.profile, (reply,), reply_language=language)
+
+
+def _answer_language(profile: Profile, keyword_language: str) -> str:
+    """A known person hears back in their language; a stranger in the words they used."""
+    return keyword_language if profile.status is None else profile.language
+
+
+def _topic_reply(found: Found, keywords: Keywords) -> Reply:
+    """The topic's answer."""
+    return Reply(TOPIC_PREFIX + found.names[0])
+
+
+def _which_one_reply(found: Found, keywords: Keywords) -> Reply:
+    """Two topics fit equally: name both with their menu numbers, so a number answers."""
+    first, second = found.names[:2]
+    return Reply(
+        "menu.which_one",
+        {
+            "first": Term(TOPIC_NAMES, first),
+            "first_number": keywords.topics.number_of(first),
+            "second": Term(TOPIC_NAMES, second),
+            "second_number": keywords.topics.number_of(second),
+        },
+    )
+
+
+def _menu_reply(found: Found, keywords: Keywords) -> Reply:
+    """Many topics at once: the menu."""
+    return Reply("menu.list")
 
 
 def _reply(
@@ -330,3 +433,20 @@ STEP_ANSWERS: dict[str, Callable[[Inbound], Outcome]] = {
     ASK_CHANNEL: _answer_channel,
     ASK_CONFIRM: _answer_confirm,
 }
+
+TOPIC_REPLIES: dict[int, Callable[[Found, Keywords], Reply]] = {
+    1: _topic_reply,
+    2: _which_one_reply,
+}
+
+# Each inbound text goes down this list; the first decision that applies answers it.
+DECISIONS: tuple[Callable[[Inbound], Outcome | None], ...] = (
+    _opt_out,
+    _red_flag,
+    _command,
+    _checkin_answer,
+    _yes_after_stop,
+    _birth_news,
+    _enrollment_answer,
+    _topic_question,
+)

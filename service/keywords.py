@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 
 from service.catalog import LANGUAGES, Catalog
+from service.normalize import normalize
+from service.topics import RED_FLAG_PREFIX, TOPIC_PREFIX, PhraseMatcher
 
-# Intents matched only against the whole message; the rest are used by enrollment steps.
-_NOT_A_KEYWORD = re.compile(r"[^A-Z0-9]+")
-
-
-def normalize(text: str) -> str:
-    """Upper case, accents removed, punctuation and emoji turned to single spaces."""
-    decomposed = unicodedata.normalize("NFKD", text.upper())
-    plain = "".join(char for char in decomposed if not unicodedata.combining(char))
-    return _NOT_A_KEYWORD.sub(" ", plain).strip()
+__all__ = ["Keywords", "Match", "normalize"]
 
 
 @dataclass(frozen=True)
@@ -40,11 +33,16 @@ class Keywords:
 
     exact: dict[str, dict[str, set[str]]] = field(default_factory=dict)
     phrases: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    topics: PhraseMatcher = field(default_factory=PhraseMatcher)
+    red_flags: PhraseMatcher = field(default_factory=PhraseMatcher)
 
     @classmethod
     def from_catalog(cls, catalog: Catalog) -> Keywords:
         """Build the tables from every language's `keywords` section."""
-        table = cls()
+        table = cls(
+            topics=PhraseMatcher.topics(catalog, TOPIC_PREFIX),
+            red_flags=PhraseMatcher.red_flags(catalog, RED_FLAG_PREFIX),
+        )
         for language in LANGUAGES:
             for intent, words in catalog.keywords(language).items():
                 if intent.endswith("_phrases"):

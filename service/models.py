@@ -155,6 +155,8 @@ class Escalation(Base):
     handled_at: Mapped[dt.datetime | None] = mapped_column()
     handled_by: Mapped[str | None] = mapped_column(sa.String(64))
     note: Mapped[str | None] = mapped_column(sa.Text)
+    # When the care team's webhook took the alert; NULL means not yet (the send job retries).
+    alerted_at: Mapped[dt.datetime | None] = mapped_column()
 
     subscriber: Mapped[Subscriber | None] = relationship()
 

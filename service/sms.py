@@ -6,7 +6,7 @@ from flask import Blueprint, Response, current_app, request
 from twilio.twiml.messaging_response import MessagingResponse
 
 from service.subscriptions import InboundText, receive_text
-from service.webhooks import caller_number, twilio_signed
+from service.webhooks import caller_number, twilio_sid, twilio_signed, zip_code
 
 bp = Blueprint("sms", __name__)
 
@@ -18,8 +18,8 @@ def incoming_text() -> Response:
     inbound = InboundText(
         phone=caller_number(),
         body=request.form.get("Body", ""),
-        message_sid=request.form.get("MessageSid") or None,
-        zip_code=request.form.get("FromZip") or None,
+        message_sid=twilio_sid("MessageSid"),
+        zip_code=zip_code(),
     )
     boneline = current_app.extensions["boneline"]
     replies = receive_text(boneline.db.Session, inbound, boneline.texts)

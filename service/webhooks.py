@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
@@ -19,6 +20,9 @@ from service.config import Settings
 from service.phones import InvalidPhoneNumber, to_e164
 
 log = logging.getLogger(__name__)
+
+SID_SHAPE = re.compile(r"[A-Za-z0-9]{1,64}")
+ZIP_SHAPE = re.compile(r"(\d{5})(?:-\d{4})?")
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -65,6 +69,22 @@ def required_form_value(name: str) -> str:
     if not value:
         abort(400, description=f"missing parameter {name}")
     return value
+
+
+def twilio_sid(name: str) -> str | None:
+    """An optional Twilio SID parameter (MessageSid, CallSid); 400 when it is not SID-shaped."""
+    value = request.form.get(name, "").strip()
+    if not value:
+        return None
+    if not SID_SHAPE.fullmatch(value):
+        abort(400, description=f"{name} is not a Twilio SID")
+    return value
+
+
+def zip_code() -> str | None:
+    """The sender's US ZIP code when Twilio knows it; anything else is ignored."""
+    match = ZIP_SHAPE.fullmatch(request.form.get("FromZip", "").strip())
+    return match.group(1) if match else None
 
 
 def caller_number(name: str = "From") -> str:

@@ -54,3 +54,22 @@ def test_tick_prints_what_it_would_send_then_sends_it_once(
 def test_tick_refuses_a_time_it_cannot_read() -> None:
     result = CliRunner().invoke(main, ["tick", "--now", "next tuesday"])
     assert result.exit_code == 2 and "ISO 8601" in result.output
+
+
+def test_care_hash_password_prints_a_slow_salted_hash_that_logs_in() -> None:
+    from werkzeug.security import check_password_hash
+
+    result = CliRunner().invoke(
+        main, ["care", "hash-password", "--name", "Dana"], input="a long password\n" * 2
+    )
+    assert result.exit_code == 0, result.output
+    name, _, password_hash = result.output.strip().splitlines()[-1].partition(":")
+    assert name == "Dana"
+    assert password_hash.startswith("scrypt:")
+    assert check_password_hash(password_hash, "a long password")
+
+
+def test_care_hash_password_refuses_a_short_password() -> None:
+    result = CliRunner().invoke(main, ["care", "hash-password"], input="short\nshort\n")
+    assert result.exit_code != 0
+    assert "at least 12 characters" in result.output

@@ -404,3 +404,71 @@ def test_a_subscriber_with_an_unknown_time_zone_is_left_out_not_fatal(database: 
     add_subscriber(database, "+12125550102", time_zone="Mars/Olympus_Mons")
     report = plan_job(database, scheduler_settings(database), MONDAY_MORNING)
     assert report.planned == 1
+
+
+def queue_phone_text(database: Database, subscriber_id: int | None, created_at: dt.datetime) -> int:
+    """A text the phone line queued for a caller (status queued, no SID yet)."""
+    with database.Session.begin() as session:
+        message = Message(
+            subscriber_id=subscriber_id,
+            phone="+12125550101",
+            direction="outbound",
+            channel=Channel.SMS,
+            body="Calcium is in milk.",
+            message_id="phone_text.calcium",
+            status="queued",
+            created_at=created_at,
+        )
+        session.add(message)
+        session.flush()
+        return message.id
+
+
+def logged_message(database: Database, message_id: int) -> Message:
+    """One message log row."""
+    with database.Session() as session:
+        found = session.get(Message, message_id)
+        assert found is not None
+        return found
+
+
+def test_a_text_a_caller_asked_for_is_sent_once_any_time_of_day(database: Database) -> None:
+    person = add_subscriber(database, "+12125550101")
+    sunday_night = dt.datetime(2027, 3, 7, 3)
+    queued = queue_phone_text(database, person, sunday_night)
+    settings = scheduler_settings(database)
+    sender = RecordingSender()
+    send_job(database, settings, Texts.from_settings(settings), sender, sunday_night)
+    send_job(database, settings, Texts.from_settings(settings), sender, sunday_night)
+    assert list(sender.texts.values()) == [("+12125550101", "Calcium is in milk.")]
+    message = logged_message(database, queued)
+    assert (message.status, message.twilio_sid) == ("queued", next(iter(sender.texts)))
+
+
+def test_a_queued_text_for_someone_who_stopped_or_from_yesterday_is_not_sent(
+    database: Database,
+) -> None:
+    person = add_subscriber(database, "+12125550101")
+    now = dt.datetime(2027, 3, 2, 15)
+    old = queue_phone_text(database, person, now - dt.timedelta(days=2))
+    with database.Session.begin() as session:
+        subscriber = session.get(Subscriber, person)
+        assert subscriber is not None
+        subscriber.status = Status.STOPPED
+    fresh = queue_phone_text(database, person, now)
+    sender = RecordingSender()
+    settings = scheduler_settings(database)
+    send_job(database, settings, Texts.from_settings(settings), sender, now)
+    assert sender.texts == {}
+    assert logged_message(database, old).status == "skipped"
+    assert logged_message(database, fresh).status == "cancelled"
+
+
+def test_a_queued_text_left_claimed_by_a_crash_becomes_unknown(database: Database) -> None:
+    queued = queue_phone_text(database, None, dt.datetime(2027, 3, 2, 15))
+    from scheduler.sending import claim_outbox
+
+    assert len(claim_outbox(database, dt.datetime(2027, 3, 2, 15))) == 1
+    settings = scheduler_settings(database)
+    assert housekeeping_job(database, settings, dt.datetime(2027, 3, 2, 16)) == 1
+    assert logged_message(database, queued).status == "unknown"

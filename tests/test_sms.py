@@ -283,3 +283,17 @@ def test_twiml_escapes_what_we_echo(twilio_post: TwilioPost) -> None:
     response = twilio_post("/sms", sms_form("</Message><Redirect>http://evil</Redirect>"))
     assert b"<Redirect>" not in response.data
     assert len(replies(response)) == 1
+
+
+def test_a_message_sid_that_is_not_sid_shaped_is_a_400(twilio_post: TwilioPost) -> None:
+    response = twilio_post("/sms", sms_form("JOIN", sid="0" * 500))
+    assert response.status_code == 400
+
+
+def test_a_garbled_zip_code_is_ignored_and_the_area_code_decides(
+    app: Flask, twilio_post: TwilioPost
+) -> None:
+    text(twilio_post, "JOIN", phone="+13105550111", FromZip="9" * 40)
+    person = subscriber(app, "+13105550111")
+    assert person is not None
+    assert (person.zip_code, person.time_zone) == (None, "America/Los_Angeles")

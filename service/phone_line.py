@@ -1,0 +1,261 @@
+"""Calls end to end: decide with `phone_menu` or `reminder_calls`, record effects, speak TwiML."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, sessionmaker
+
+from service import phone_menu, reminder_calls
+from service.models import (
+    Channel,
+    ConsentAction,
+    ConsentEvent,
+    Direction,
+    Escalation,
+    Message,
+    Stage,
+    Status,
+    Subscriber,
+    utcnow,
+)
+from service.phones import local_time_zone, mask
+from service.subscriptions import local_today
+from service.texts import Texts
+from service.voice_plan import (
+    Escalate,
+    OptOut,
+    Plan,
+    SendText,
+    Subscribe,
+    render_twiml,
+    speech_words,
+)
+
+log = logging.getLogger(__name__)
+
+# A text the caller asked for, waiting for the sender (the scheduler's outbox) to send it.
+QUEUED = "queued"
+
+
+@dataclass(frozen=True)
+class CallTurn:
+    """One webhook of a call: who is on the line, and what they pressed or said."""
+
+    phone: str
+    call_sid: str
+    digits: str = ""
+    speech: str = ""
+
+
+def start_menu(texts: Texts, turn: CallTurn) -> str:
+    """The TwiML a new inbound call starts with: the language choice, in each language."""
+    log.info("call %s from %s", turn.call_sid, mask(turn.phone))
+    return render_twiml(phone_menu.start(), texts)
+
+
+def answer_menu(
+    sessions: sessionmaker[Session],
+    texts: Texts,
+    turn: CallTurn,
+    query: dict[str, str],
+    now: dt.datetime | None = None,
+) -> str:
+    """The TwiML for the next step of an inbound call; a hidden number can only listen."""
+    now = now or utcnow()
+    state = phone_menu.CallState.from_query(query)
+    today = local_today(local_time_zone(turn.phone), now)
+    said = phone_menu.Said(turn.digits, turn.speech)
+    plan = phone_menu.answer(state, said, today, speech_words(texts))
+    if plan.effects and not turn.phone:
+        plan = phone_menu.hidden_number(state)
+    return _finish(sessions, texts, turn, plan, now, source=f"menu:{state.node}")
+
+
+def answer_reminder(
+    sessions: sessionmaker[Session],
+    texts: Texts,
+    turn: CallTurn,
+    query: dict[str, str],
+    answered_by: str,
+    now: dt.datetime | None = None,
+) -> str:
+    """The TwiML a reminder or check-in call we placed starts with."""
+    call = reminder_calls.ReminderCall.from_query(query)
+    plan = reminder_calls.greet(call, answered_by, _has_text(texts, call.language))
+    return _finish(sessions, texts, turn, plan, now or utcnow(), source=call.message_id)
+
+
+def answer_reminder_keys(
+    sessions: sessionmaker[Session],
+    texts: Texts,
+    turn: CallTurn,
+    query: dict[str, str],
+    now: dt.datetime | None = None,
+) -> str:
+    """The TwiML after the person on a placed call pressed a key, spoke, or stayed silent."""
+    call = reminder_calls.ReminderCall.from_query(query)
+    plan = reminder_calls.respond(
+        call, turn.digits, turn.speech, speech_words(texts), _has_text(texts, call.language)
+    )
+    return _finish(sessions, texts, turn, plan, now or utcnow(), source=call.message_id)
+
+
+def _has_text(texts: Texts, language: str) -> Callable[[str], bool]:
+    """Whether the catalog has a text id in a language."""
+    ids = texts.catalog.ids(language)
+    return ids.__contains__
+
+
+def _finish(
+    sessions: sessionmaker[Session],
+    texts: Texts,
+    turn: CallTurn,
+    plan: Plan,
+    now: dt.datetime,
+    source: str,
+) -> str:
+    """Record the plan's effects in one transaction, then render it."""
+    if plan.effects:
+        with sessions.begin() as session:
+            subscriber = session.scalar(sa.select(Subscriber).where(Subscriber.phone == turn.phone))
+            for effect in plan.effects:
+                subscriber = EFFECTS[type(effect)](session, subscriber, effect, turn, texts, now)
+        log.info(
+            "call %s from %s (%s): %s",
+            turn.call_sid,
+            mask(turn.phone),
+            source,
+            ",".join(type(effect).__name__ for effect in plan.effects),
+        )
+    return render_twiml(plan, texts)
+
+
+def _subscribe(
+    session: Session,
+    subscriber: Subscriber | None,
+    effect: Subscribe,
+    turn: CallTurn,
+    texts: Texts,
+    now: dt.datetime,
+) -> Subscriber:
+    """Sign the caller up (or change their choices) and log the opt-in with its disclosure."""
+    if subscriber is None:
+        subscriber = Subscriber(phone=turn.phone, time_zone=local_time_zone(turn.phone))
+        session.add(subscriber)
+    stage = Stage(effect.stage)
+    subscriber.status = Status.ACTIVE
+    subscriber.enrollment_step = None
+    subscriber.language = effect.language
+    subscriber.channel = Channel(effect.channel)
+    subscriber.stage = stage
+    if stage is Stage.PREGNANT:
+        subscriber.due_date = effect.date
+    else:
+        subscriber.birth_date = effect.date
+    _log_consent(session, subscriber, turn, ConsentAction.OPT_IN, effect, texts, now)
+    return subscriber
+
+
+def _opt_out(
+    session: Session,
+    subscriber: Subscriber | None,
+    effect: OptOut,
+    turn: CallTurn,
+    texts: Texts,
+    now: dt.datetime,
+) -> Subscriber | None:
+    """Suppress the number at once; the opt-out is logged even for a number we never enrolled."""
+    if subscriber is not None:
+        subscriber.status = Status.STOPPED
+        subscriber.enrollment_step = None
+    _log_consent(session, subscriber, turn, ConsentAction.OPT_OUT, effect, texts, now)
+    return subscriber
+
+
+def _log_consent(
+    session: Session,
+    subscriber: Subscriber | None,
+    turn: CallTurn,
+    action: ConsentAction,
+    effect: Subscribe | OptOut,
+    texts: Texts,
+    now: dt.datetime,
+) -> None:
+    """Keep the consent log: who, when, by phone, which disclosure, and the keypress."""
+    session.add(
+        ConsentEvent(
+            subscriber=subscriber,
+            phone=turn.phone,
+            action=action,
+            channel="voice",
+            disclosure_id=effect.disclosure_id,
+            disclosure_version=texts.catalog.version(effect.disclosure_id, effect.language),
+            language=effect.language,
+            evidence=f"{effect.evidence} (call {turn.call_sid})",
+            occurred_at=now,
+        )
+    )
+
+
+def _send_text(
+    session: Session,
+    subscriber: Subscriber | None,
+    effect: SendText,
+    turn: CallTurn,
+    texts: Texts,
+    now: dt.datetime,
+) -> Subscriber | None:
+    """Queue the text the caller asked for; the outbox sender delivers queued texts."""
+    body = texts.catalog.text(effect.message_id, effect.language, **texts.params)
+    session.add(
+        Message(
+            subscriber=subscriber,
+            phone=turn.phone,
+            direction=Direction.OUTBOUND,
+            channel=Channel.SMS,
+            body=body,
+            message_id=effect.message_id,
+            status=QUEUED,
+            created_at=now,
+        )
+    )
+    return subscriber
+
+
+def _escalate(
+    session: Session,
+    subscriber: Subscriber | None,
+    effect: Escalate,
+    turn: CallTurn,
+    texts: Texts,
+    now: dt.datetime,
+) -> Subscriber | None:
+    """Record a red flag from a call for the care team."""
+    session.add(
+        Escalation(
+            subscriber=subscriber,
+            phone=turn.phone,
+            source="call",
+            reason=effect.reason,
+            detail=f"{effect.detail} (call {turn.call_sid})",
+            language=effect.language,
+            stage=subscriber.stage.value if subscriber and subscriber.stage else None,
+            created_at=now,
+        )
+    )
+    return subscriber
+
+
+# Each effect's recorder, by the effect's type.
+EFFECTS: dict[type[Any], Callable[..., Subscriber | None]] = {
+    Subscribe: _subscribe,
+    OptOut: _opt_out,
+    SendText: _send_text,
+    Escalate: _escalate,
+}

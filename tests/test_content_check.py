@@ -1,0 +1,186 @@
+"""`boneline content check`: the shipped catalog passes; each broken rule is caught."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import textstat
+import yaml
+from click.testing import CliRunner
+
+from messages import CATALOG_DIR
+from service.catalog import Catalog
+from service.cli import main
+from service.config import load_settings
+from service.content_check import check_catalog, segment_budget
+from service.texts import deployment_params
+
+DEFAULTS = deployment_params(load_settings({"DATABASE_URL": "sqlite://"}, environ={}))
+
+
+def copy_catalog(tmp_path: Path) -> Path:
+    """A private copy of the shipped catalog to break."""
+    target = tmp_path / "messages"
+    for language in ("en", "es"):
+        shutil.copytree(CATALOG_DIR / language, target / language)
+    return target
+
+
+def set_text(folder: Path, language: str, message_id: str, text: str | None) -> None:
+    """Change (or, with None, delete) one text in whichever file of the copy holds it."""
+    for path in sorted((folder / language).glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        texts = data.get("texts") or {}
+        if message_id in texts or (path.name == "topics.yaml" and text is not None):
+            if text is None:
+                del texts[message_id]
+            else:
+                texts[message_id] = text
+            data["texts"] = texts
+            path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+            return
+    raise AssertionError(f"{message_id} not found")
+
+
+def problems_after(tmp_path: Path, language: str, message_id: str, text: str | None) -> list[str]:
+    """The problems the checker finds once one text is changed."""
+    folder = copy_catalog(tmp_path)
+    set_text(folder, language, message_id, text)
+    return check_catalog(Catalog.load(folder), DEFAULTS).problems
+
+
+def test_the_shipped_catalog_passes_every_rule(catalog: Catalog) -> None:
+    report = check_catalog(catalog, DEFAULTS)
+    assert report.problems == []
+    measured = {(row.message_id, row.language) for row in report.rows}
+    assert {(mid, lang) for lang in ("en", "es") for mid in catalog.ids(lang)} <= measured
+
+
+def test_the_command_prints_the_table_and_passes_on_the_shipped_catalog() -> None:
+    result = CliRunner().invoke(main, ["content", "check"])
+    assert result.exit_code == 0, result.output
+    header = result.output.splitlines()[0].split()
+    assert header == ["id", "lang", "chars", "encoding", "segments", "score", "result"]
+    assert "enroll.confirm" in result.output and "topic.calcium" in result.output
+    assert "0 problems" in result.output
+
+
+def test_the_command_fails_on_a_broken_catalog(tmp_path: Path) -> None:
+    folder = copy_catalog(tmp_path)
+    set_text(folder, "en", "topic.calcium", "Take your calcium \u2014 it matters.")
+    result = CliRunner().invoke(main, ["content", "check", "--catalog", str(folder)])
+    assert result.exit_code == 1
+    assert "topic.calcium [en]: characters that force UCS-2 in English: U+2014" in result.output
+
+
+def test_the_command_refuses_an_unreadable_catalog(tmp_path: Path) -> None:
+    folder = copy_catalog(tmp_path)
+    (folder / "es" / "core.yaml").write_text("texts: [unclosed\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["content", "check", "--catalog", str(folder)])
+    assert result.exit_code == 1 and "cannot be read" in result.output
+
+
+def test_a_reply_over_two_segments_fails(tmp_path: Path) -> None:
+    long_text = "Eat well. " * 31
+    problems = problems_after(tmp_path, "en", "topic.teens", long_text)
+    assert "topic.teens [en]: 3 segments (GSM-7); the limit is 2" in problems
+
+
+def test_spanish_accents_that_force_ucs2_are_counted_at_70_per_segment(tmp_path: Path) -> None:
+    # 154 characters would fit two GSM-7 segments, but "í" makes it UCS-2: three of 67.
+    text = "Tome calcio cada día. " * 7
+    problems = problems_after(tmp_path, "es", "topic.teens", text)
+    assert "topic.teens [es]: 3 segments (UCS-2); the limit is 2" in problems
+
+
+def test_reminders_and_checkins_get_one_segment_and_voice_none() -> None:
+    assert segment_budget("reminder.calcium.1") == 1
+    assert segment_budget("checkin.back_pain") == 1
+    assert segment_budget("voice.menu") is None
+    assert segment_budget("topic.calcium") == 2
+
+
+def test_a_two_segment_reminder_fails(tmp_path: Path) -> None:
+    folder = copy_catalog(tmp_path)
+    text = "Take your calcium with dinner today. " * 5
+    set_text(folder, "en", "reminder.test", text)
+    set_text(folder, "es", "reminder.test", "Tome su calcio hoy.")
+    problems = check_catalog(Catalog.load(folder), DEFAULTS).problems
+    assert "reminder.test [en]: 2 segments (GSM-7); the limit is 1" in problems
+
+
+def test_a_long_voice_text_has_no_segment_limit(tmp_path: Path) -> None:
+    folder = copy_catalog(tmp_path)
+    set_text(folder, "en", "voice.test", "Press 1 to hear about calcium. " * 12)
+    set_text(folder, "es", "voice.test", "Oprima 1 para saber del calcio. " * 12)
+    assert check_catalog(Catalog.load(folder), DEFAULTS).problems == []
+
+
+def test_hard_english_fails_the_reading_grade(tmp_path: Path) -> None:
+    hard = "Pharmacological intervention necessitates comprehensive multidisciplinary evaluation."
+    problems = problems_after(tmp_path, "en", "topic.tests", hard)
+    assert any(p.startswith("topic.tests [en]: reading score") for p in problems)
+
+
+def test_hard_spanish_fails_the_fernandez_huerta_score(tmp_path: Path) -> None:
+    hard = "La intervencion farmacologica necesita evaluaciones multidisciplinarias exhaustivas."
+    problems = problems_after(tmp_path, "es", "topic.tests", hard)
+    assert any("Fernandez-Huerta below 80" in p for p in problems)
+
+
+def test_an_id_missing_in_one_language_fails(tmp_path: Path) -> None:
+    problems = problems_after(tmp_path, "es", "topic.smoking", None)
+    assert "topic.smoking: no es text" in problems
+
+
+@pytest.mark.parametrize(
+    ("message_id", "language", "old", "item"),
+    [
+        ("enroll.confirm", "en", "Msg & data rates may apply.", "Msg & data rates may apply"),
+        ("enroll.confirm", "es", "Responda PARAR para parar.", "PARAR"),
+        ("optin.welcome_back", "en", "{organization}", "who sends it"),
+        ("help.reply", "en", "Not medical advice.", "not medical advice"),
+        ("help.reply", "es", "{support}", "support contact"),
+    ],
+)
+def test_a_disclosure_or_help_text_without_a_required_item_fails(
+    tmp_path: Path, catalog: Catalog, message_id: str, language: str, old: str, item: str
+) -> None:
+    template = catalog.template(message_id, language)
+    assert old in template
+    stripped = template.replace(old, "")
+    problems = problems_after(tmp_path, language, message_id, stripped)
+    assert f"{message_id} [{language}]: missing required item: {item}" in problems
+
+
+def test_a_placeholder_in_one_language_only_fails(tmp_path: Path, catalog: Catalog) -> None:
+    text = catalog.template("optout.confirm", "es").replace("{program}", "BoneLine")
+    problems = problems_after(tmp_path, "es", "optout.confirm", text)
+    assert "optout.confirm: placeholders differ: en ['program'], es []" in problems
+
+
+def test_a_placeholder_nobody_fills_fails(tmp_path: Path) -> None:
+    folder = copy_catalog(tmp_path)
+    set_text(folder, "en", "topic.teens", "Hi {nickname}. Get calcium every day.")
+    set_text(folder, "es", "topic.teens", "Hola {nickname}. Tome calcio cada dia.")
+    problems = check_catalog(Catalog.load(folder), DEFAULTS).problems
+    assert "topic.teens [en]: no value is known for {nickname}" in problems
+
+
+def test_checking_leaves_textstats_shared_language_alone(catalog: Catalog) -> None:
+    before = textstat.flesch_kincaid_grade("The cat sat on the mat. It was happy there.")
+    check_catalog(catalog, DEFAULTS)
+    after = textstat.flesch_kincaid_grade("The cat sat on the mat. It was happy there.")
+    assert before == after
+
+
+def test_a_topics_texts_are_also_scored_together(tmp_path: Path) -> None:
+    folder = copy_catalog(tmp_path)
+    set_text(folder, "en", "reminder.calcium.1", "Take your calcium with dinner.")
+    set_text(folder, "es", "reminder.calcium.1", "Tome su calcio con la cena.")
+    report = check_catalog(Catalog.load(folder), DEFAULTS)
+    pooled = {row.language for row in report.rows if row.message_id.startswith("*calcium* (")}
+    assert pooled == {"en", "es"}
+    assert report.problems == []
