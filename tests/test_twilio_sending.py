@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 
 import pytest
 
+from scheduler.jobs import housekeeping_job
 from scheduler.planning import plan
 from scheduler.sending import SendJob, SendReport
 from scheduler.windows import SendWindows
@@ -209,3 +214,47 @@ def test_twilio_invalid_or_landline_number_stops_texts_to_it(
     with database.Session() as session:
         person = session.get(Subscriber, subscriber)
         assert person is not None and person.number_invalid_code == code
+
+
+def test_a_scheduler_killed_mid_send_never_sends_those_messages_again(
+    database: Database, fake_twilio: FakeTwilio
+) -> None:
+    from tests.test_sending import add_planned_rows
+
+    add_planned_rows(database, 3, dt.datetime(2027, 3, 1, 15))
+    # Twilio takes "forever" to answer, so the process is killed with requests in flight.
+    fake_twilio.queue_delay(30, times=3)
+    env = {
+        **os.environ,
+        "DATABASE_URL": database.url,
+        "TWILIO_ACCOUNT_SID": TEST_ACCOUNT_SID,
+        "TWILIO_AUTH_TOKEN": TEST_AUTH_TOKEN,
+        "TWILIO_PHONE_NUMBER": TEST_FROM_NUMBER,
+        "TWILIO_API_BASE_URL": fake_twilio.base_url,
+        "PUBLIC_BASE_URL": "https://boneline.example.org",
+        "TWILIO_TIMEOUT_SECONDS": "60",
+        "SEND_RATE_PER_SECOND": "100",
+    }
+    command = [sys.executable, "-m", "service.cli", "tick", "--now", "2027-03-01T15:01:00"]
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while len(fake_twilio.message_requests()) < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        process.kill()
+        process.wait(timeout=10)
+    assert len(fake_twilio.message_requests()) == 3
+    assert {row.status for row in planned_rows(database)} == {PlanStatus.SENDING}
+    settings = twilio_settings(database, fake_twilio.base_url)
+    later = dt.datetime(2027, 3, 1, 15, 20)
+    assert housekeeping_job(database, settings, later) == 3
+    sender = TwilioSender(settings)
+    try:
+        SendJob(database, settings, Texts.from_settings(settings), sender).run(later)
+    finally:
+        sender.close()
+    assert len(fake_twilio.message_requests()) == 3
+    assert {row.status for row in planned_rows(database)} == {PlanStatus.UNKNOWN}
