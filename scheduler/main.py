@@ -1,15 +1,21 @@
-"""Entry point of the scheduler process: a few fixed jobs, no job per person."""
+"""The scheduler's fixed jobs, declared once: its own process (`python -m scheduler`) and
+`boneline run` both start them, never the web app (so gunicorn workers never send)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from scheduler.jobs import housekeeping_job, plan_job, send_job
-from service import create_app
-from service.sender import sender_for
+from service import Boneline, create_app
+from service.sender import Sender, sender_for
 
 log = logging.getLogger(__name__)
 
@@ -17,53 +23,77 @@ PLAN_EVERY_MINUTES = 15
 SEND_EVERY_SECONDS = 30
 HOUSEKEEPING_EVERY_MINUTES = 5
 
+SchedulerType = TypeVar("SchedulerType", bound=BaseScheduler)
 
-def build_scheduler() -> BlockingScheduler:
-    """The scheduler with its fixed jobs, wired like the web app (same settings and database)."""
-    boneline = create_app().extensions["boneline"]
-    settings, database = boneline.settings, boneline.db
-    sender = sender_for(settings)
+
+@dataclass(frozen=True)
+class Job:
+    """One fixed job: its id, how often it runs, and how it is called."""
+
+    id: str
+    every: dt.timedelta
+    run: Callable[[Boneline, Sender], Any]
+
+
+def _plan(boneline: Boneline, _sender: Sender) -> Any:
+    """Plan today's messages."""
+    return plan_job(boneline.db, boneline.settings)
+
+
+def _send(boneline: Boneline, sender: Sender) -> Any:
+    """Send what is due."""
+    return send_job(boneline.db, boneline.settings, boneline.texts, sender)
+
+
+def _housekeeping(boneline: Boneline, _sender: Sender) -> Any:
+    """Mark sends a crash left unfinished."""
+    return housekeeping_job(boneline.db, boneline.settings)
+
+
+JOBS: tuple[Job, ...] = (
+    Job("plan", dt.timedelta(minutes=PLAN_EVERY_MINUTES), _plan),
+    Job("send", dt.timedelta(seconds=SEND_EVERY_SECONDS), _send),
+    Job("housekeeping", dt.timedelta(minutes=HOUSEKEEPING_EVERY_MINUTES), _housekeeping),
+)
+
+
+def build_scheduler(
+    kind: type[SchedulerType] = BlockingScheduler,  # type: ignore[assignment]
+    boneline: Boneline | None = None,
+    sender: Sender | None = None,
+) -> SchedulerType:
+    """A scheduler of `kind` holding every job, wired like the web app (same settings, database)."""
+    if boneline is None:
+        boneline = create_app().extensions["boneline"]
+    assert boneline is not None
+    if sender is None:
+        sender = sender_for(boneline.settings)
     # Each job runs once right away at start instead of waiting a whole interval.
     start = dt.datetime.now(dt.UTC)
-    scheduler = BlockingScheduler(
+    scheduler = kind(
         timezone="UTC",
         # A missed run is simply run once when the process is back: each pass catches up.
         job_defaults={"coalesce": True, "max_instances": 1},
     )
-    scheduler.add_job(
-        plan_job,
-        "interval",
-        minutes=PLAN_EVERY_MINUTES,
-        args=(database, settings),
-        id="plan",
-        replace_existing=True,
-        misfire_grace_time=PLAN_EVERY_MINUTES * 60,
-        coalesce=True,
-        next_run_time=start,
-    )
-    scheduler.add_job(
-        send_job,
-        "interval",
-        seconds=SEND_EVERY_SECONDS,
-        args=(database, settings, boneline.texts, sender),
-        id="send",
-        replace_existing=True,
-        misfire_grace_time=SEND_EVERY_SECONDS,
-        coalesce=True,
-        next_run_time=start,
-    )
-    scheduler.add_job(
-        housekeeping_job,
-        "interval",
-        minutes=HOUSEKEEPING_EVERY_MINUTES,
-        args=(database, settings),
-        id="housekeeping",
-        replace_existing=True,
-        misfire_grace_time=HOUSEKEEPING_EVERY_MINUTES * 60,
-        coalesce=True,
-        next_run_time=start,
-    )
+    for job in JOBS:
+        seconds = int(job.every.total_seconds())
+        scheduler.add_job(
+            job.run,
+            "interval",
+            seconds=seconds,
+            args=(boneline, sender),
+            id=job.id,
+            replace_existing=True,
+            misfire_grace_time=seconds,
+            coalesce=True,
+            next_run_time=start,
+        )
     return scheduler
+
+
+def build_background_scheduler(boneline: Boneline, sender: Sender) -> BackgroundScheduler:
+    """The same jobs in a background thread, for `boneline run` (web and jobs in one process)."""
+    return build_scheduler(BackgroundScheduler, boneline, sender)
 
 
 def main() -> None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from pathlib import Path
+from typing import Any
 
 import click
 import yaml
+from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 
 from service import create_app
@@ -54,12 +56,33 @@ def db_upgrade(revision: str) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 def run(host: str, port: int) -> None:
-    """Run the service locally: migrate the database, then serve the webhooks."""
+    """Run it all on this computer: migrate, start the scheduler's jobs, serve the webhooks."""
     app = create_app()
-    settings = app_settings(app)
+    scheduler = start_local_scheduler(app)
+    click.echo(f"BoneLine is listening on http://{host}:{port} (press Ctrl-C to stop)")
+    try:
+        app.run(host=host, port=port, use_reloader=False)
+    finally:
+        # Let a pass in progress finish and record what it sent before the process ends.
+        scheduler.shutdown(wait=True)
+        click.echo("BoneLine stopped")
+
+
+def start_local_scheduler(app: Flask) -> BackgroundScheduler:
+    """Migrate, then start the scheduler's jobs in this process with the sender for settings."""
+    from scheduler.main import build_background_scheduler
+    from service.sender import sender_for
+
+    boneline = app.extensions["boneline"]
+    settings = boneline.settings
     upgrade(settings.DATABASE_URL)
-    click.echo(f"BoneLine is listening on http://{host}:{port} (database: {settings.DATABASE_URL})")
-    app.run(host=host, port=port, use_reloader=False)
+    sender = sender_for(settings, click.echo)
+    scheduler = build_background_scheduler(boneline, sender)
+    scheduler.start()
+    sends = "through Twilio" if settings.can_send else "printed here and recorded, not sent"
+    click.echo(f"database: {settings.DATABASE_URL}")
+    click.echo(f"scheduler jobs: {', '.join(job.id for job in scheduler.get_jobs())} ({sends})")
+    return scheduler
 
 
 @main.command()
@@ -118,6 +141,77 @@ def parse_now(text: str | None) -> dt.datetime:
     if moment.tzinfo is not None:
         moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
     return moment
+
+
+@main.command()
+@click.option("--phone", default="+12125550123", show_default=True, help="The number you text as.")
+@click.option(
+    "--lang",
+    "language",
+    type=click.Choice(["en", "es"]),
+    default="en",
+    show_default=True,
+    help="Start by texting the word for this language (es: ESPANOL).",
+)
+@click.option(
+    "--database-url",
+    default=None,
+    help="A database to use (default: a new SQLite file in a temporary folder).",
+)
+@click.option(
+    "--start",
+    "start_text",
+    default=None,
+    help="The simulated clock's start (ISO 8601, UTC unless it has an offset; default: now).",
+)
+def simulate(phone: str, language: str, database_url: str | None, start_text: str | None) -> None:
+    """A terminal phone: text, call and move the clock; type :help for the commands."""
+    import tempfile
+
+    from service.phones import InvalidPhoneNumber, to_e164
+    from service.simulate import Simulator
+
+    # The simulator prints what matters; log lines would bury it.
+    logging.getLogger().setLevel(logging.ERROR)
+    start = parse_now(start_text).replace(second=0, microsecond=0)
+    with tempfile.TemporaryDirectory(prefix="boneline-simulate-") as folder:
+        url = database_url or f"sqlite:///{Path(folder) / 'simulate.sqlite3'}"
+        upgrade(url)
+        app = create_app({"DATABASE_URL": url})
+        boneline = app.extensions["boneline"]
+        try:
+            number = to_e164(phone, boneline.settings.DEFAULT_REGION)
+        except InvalidPhoneNumber as error:
+            raise click.BadParameter(f"not a phone number: {phone}", param_hint="--phone") from error
+        simulator = Simulator(boneline, phone=number, now=start)
+        click.echo(f"BoneLine simulator: texting as {number}; type :help for the commands.")
+        click.echo(simulator.show_now("")[0])
+        lines = [f":lang {language}"] if language != "en" else []
+        try:
+            _simulate_loop(simulator, lines)
+        finally:
+            boneline.db.dispose()
+
+
+def _simulate_loop(simulator: Any, first: list[str]) -> None:
+    """Read lines until :quit or the end of input; echo piped lines so a transcript reads well."""
+    interactive = click.get_text_stream("stdin").isatty()
+    for line in first:
+        _echo_all(simulator.handle(line))
+    while not simulator.done:
+        try:
+            line = input("> " if interactive else "")
+        except EOFError:
+            break
+        if not interactive:
+            click.echo(f"> {line}")
+        _echo_all(simulator.handle(line))
+
+
+def _echo_all(lines: list[str]) -> None:
+    """Print each line of the simulator's answer."""
+    for line in lines:
+        click.echo(line)
 
 
 @main.group()
