@@ -7,7 +7,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
@@ -22,8 +22,6 @@ log = logging.getLogger(__name__)
 PLAN_EVERY_MINUTES = 15
 SEND_EVERY_SECONDS = 30
 HOUSEKEEPING_EVERY_MINUTES = 5
-
-SchedulerType = TypeVar("SchedulerType", bound=BaseScheduler)
 
 
 @dataclass(frozen=True)
@@ -58,10 +56,10 @@ JOBS: tuple[Job, ...] = (
 
 
 def build_scheduler(
-    kind: type[SchedulerType] = BlockingScheduler,  # type: ignore[assignment]
+    kind: type[BaseScheduler] = BlockingScheduler,
     boneline: Boneline | None = None,
     sender: Sender | None = None,
-) -> SchedulerType:
+) -> BaseScheduler:
     """A scheduler of `kind` holding every job, wired like the web app (same settings, database)."""
     if boneline is None:
         boneline = create_app().extensions["boneline"]
@@ -70,7 +68,7 @@ def build_scheduler(
         sender = sender_for(boneline.settings)
     # Each job runs once right away at start instead of waiting a whole interval.
     start = dt.datetime.now(dt.UTC)
-    scheduler = kind(
+    scheduler: BaseScheduler = kind(
         timezone="UTC",
         # A missed run is simply run once when the process is back: each pass catches up.
         job_defaults={"coalesce": True, "max_instances": 1},

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 import yaml
@@ -21,6 +22,9 @@ from service.db import upgrade
 from service.models import utcnow
 from service.phones import mask
 from service.texts import deployment_params
+
+if TYPE_CHECKING:
+    from service.simulate import Simulator
 
 
 def app_settings(app: Flask | None = None) -> Settings:
@@ -182,7 +186,9 @@ def simulate(phone: str, language: str, database_url: str | None, start_text: st
         try:
             number = to_e164(phone, boneline.settings.DEFAULT_REGION)
         except InvalidPhoneNumber as error:
-            raise click.BadParameter(f"not a phone number: {phone}", param_hint="--phone") from error
+            raise click.BadParameter(
+                f"not a phone number: {phone}", param_hint="--phone"
+            ) from error
         simulator = Simulator(boneline, phone=number, now=start)
         click.echo(f"BoneLine simulator: texting as {number}; type :help for the commands.")
         click.echo(simulator.show_now("")[0])
@@ -193,9 +199,9 @@ def simulate(phone: str, language: str, database_url: str | None, start_text: st
             boneline.db.dispose()
 
 
-def _simulate_loop(simulator: Any, first: list[str]) -> None:
+def _simulate_loop(simulator: Simulator, first: list[str]) -> None:
     """Read lines until :quit or the end of input; echo piped lines so a transcript reads well."""
-    interactive = click.get_text_stream("stdin").isatty()
+    interactive = sys.stdin.isatty()
     for line in first:
         _echo_all(simulator.handle(line))
     while not simulator.done:

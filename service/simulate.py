@@ -20,8 +20,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from scheduler.jobs import housekeeping_job, plan_job, send_job
-from service import Boneline
-from service import phone_line
+from service import Boneline, phone_line
 from service.db import Base
 from service.models import PlanStatus, Subscriber, utcnow
 from service.phone_menu import MENU_PATH

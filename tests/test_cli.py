@@ -73,3 +73,85 @@ def test_care_hash_password_refuses_a_short_password() -> None:
     result = CliRunner().invoke(main, ["care", "hash-password"], input="short\nshort\n")
     assert result.exit_code != 0
     assert "at least 12 characters" in result.output
+
+
+def test_run_starts_the_scheduler_jobs_then_serves_and_stops_cleanly_on_ctrl_c(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from apscheduler.schedulers.background import BackgroundScheduler
+    from flask import Flask
+
+    from service import cli
+
+    url = f"sqlite:///{tmp_path / 'run.sqlite3'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    for name in ("TWILIO_AUTH_TOKEN", "TWILIO_ACCOUNT_SID", "CARE_TEAM_WEBHOOK_URL"):
+        monkeypatch.delenv(name, raising=False)
+    seen: dict[str, object] = {}
+    start_local_scheduler = cli.start_local_scheduler
+
+    def starting(app: Flask) -> BackgroundScheduler:
+        scheduler = start_local_scheduler(app)
+        seen["scheduler"] = scheduler
+        return scheduler
+
+    def serve(app: Flask, host: str, port: int, use_reloader: bool) -> None:
+        scheduler = seen["scheduler"]
+        assert isinstance(scheduler, BackgroundScheduler) and scheduler.running
+        assert {job.id for job in scheduler.get_jobs()} == {"plan", "send", "housekeeping"}
+        seen["served"] = (host, port, use_reloader)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "start_local_scheduler", starting)
+    monkeypatch.setattr(Flask, "run", serve)
+    result = CliRunner().invoke(main, ["run", "--port", "5055"])
+    # Click turns Ctrl-C into "Aborted!" (exit 1); the scheduler was shut down on the way out.
+    assert result.exit_code == 1 and "Aborted!" in result.output
+    assert seen["served"] == ("127.0.0.1", 5055, False)
+    assert "printed here and recorded, not sent" in result.output
+    assert "BoneLine stopped" in result.output
+    scheduler = seen["scheduler"]
+    assert isinstance(scheduler, BackgroundScheduler) and not scheduler.running
+    assert current_revision(url) is not None
+
+
+def test_the_web_app_alone_never_starts_a_scheduler(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    from apscheduler.schedulers.base import BaseScheduler
+
+    from service import create_app
+
+    def refuse(self: BaseScheduler, *args: object, **kwargs: object) -> None:
+        raise AssertionError("the web app started a scheduler")
+
+    monkeypatch.setattr(BaseScheduler, "start", refuse)
+    before = set(threading.enumerate())
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'web.sqlite3'}"})
+    app.test_client().get("/")
+    assert set(threading.enumerate()) == before
+    app.extensions["boneline"].db.dispose()
+
+
+def test_simulate_reads_piped_lines_and_prints_a_transcript(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("DATABASE_URL", "CARE_TEAM_PHONE", "CARE_TEAM_WEBHOOK_URL"):
+        monkeypatch.delenv(name, raising=False)
+    script = "JOIN\n1\nJune 5\n1\nYES\n:advance 7d\n"
+    result = CliRunner().invoke(
+        main, ["simulate", "--start", "2027-01-04T09:00-05:00", "--lang", "es"], input=script
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[1] == "Mon 2027-01-04 09:00 EST (2027-01-04 14:00 UTC)"
+    assert "> ESPANOL" in lines and "> JOIN" in lines
+    assert sum(line.startswith("[") and "] text: BoneLine" in line for line in lines) == 3
+    assert lines[-1] == "(it is now Mon 2027-01-11 09:00 EST)"
+
+
+def test_simulate_refuses_a_number_it_cannot_read() -> None:
+    result = CliRunner().invoke(main, ["simulate", "--phone", "hello"], input="")
+    assert result.exit_code == 2 and "not a phone number" in result.output
