@@ -81,6 +81,7 @@ def build_scheduler(
             seconds=seconds,
             args=(boneline, sender),
             id=job.id,
+            name=job.id,
             replace_existing=True,
             misfire_grace_time=seconds,
             coalesce=True,

@@ -80,6 +80,8 @@ def start_local_scheduler(app: Flask) -> BackgroundScheduler:
     boneline = app.extensions["boneline"]
     settings = boneline.settings
     upgrade(settings.DATABASE_URL)
+    # A line every 30 seconds for each job run would bury the texts it prints.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     sender = sender_for(settings, click.echo)
     scheduler = build_background_scheduler(boneline, sender)
     scheduler.start()
