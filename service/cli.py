@@ -204,12 +204,16 @@ def simulate(phone: str, language: str, database_url: str | None, start_text: st
 def _simulate_loop(simulator: Simulator, first: list[str]) -> None:
     """Read lines until :quit or the end of input; echo piped lines so a transcript reads well."""
     interactive = sys.stdin.isatty()
+    if interactive:
+        import readline  # noqa: F401  (arrow keys and history for input())
     for line in first:
         _echo_all(simulator.handle(line))
     while not simulator.done:
         try:
             line = input("> " if interactive else "")
-        except EOFError:
+        except (EOFError, KeyboardInterrupt):
+            if interactive:
+                click.echo()  # end the prompt's line
             break
         if not interactive:
             click.echo(f"> {line}")

@@ -186,7 +186,9 @@ class Simulator:
         except UnknownMessageError:
             self.call = None
             return ["(the call could not go on; hung up)"]
-        return self._hear(twiml, call.phone, call.sid) + self.send_pass()
+        heard = self._hear(twiml, call.phone, call.sid)
+        # A text the caller asked for arrives while they listen, before the next prompt's hint.
+        return heard[:-1] + self.send_pass() + heard[-1:]
 
     def hang_up(self, _argument: str) -> list[str]:
         """End the call."""
