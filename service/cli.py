@@ -183,7 +183,9 @@ def simulate(phone: str, language: str, database_url: str | None, start_text: st
     with tempfile.TemporaryDirectory(prefix="boneline-simulate-") as folder:
         url = database_url or f"sqlite:///{Path(folder) / 'simulate.sqlite3'}"
         upgrade(url)
-        app = create_app({"DATABASE_URL": url})
+        # Nothing leaves this computer: texts and calls go to the simulator's own sender, and
+        # care-team webhook alerts are not posted.
+        app = create_app({"DATABASE_URL": url, "CARE_TEAM_WEBHOOK_URL": ""})
         boneline = app.extensions["boneline"]
         try:
             number = to_e164(phone, boneline.settings.DEFAULT_REGION)

@@ -155,3 +155,43 @@ def test_simulate_reads_piped_lines_and_prints_a_transcript(
 def test_simulate_refuses_a_number_it_cannot_read() -> None:
     result = CliRunner().invoke(main, ["simulate", "--phone", "hello"], input="")
     assert result.exit_code == 2 and "not a phone number" in result.output
+
+
+def test_the_readme_walk_through_is_exactly_what_simulate_prints(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import re
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### A pregnancy in a few minutes") :]
+    script = re.search(r"printf '([^']*)'", section)
+    start = re.search(r"--start (\S+)", section)
+    care_team = re.search(r"CARE_TEAM_PHONE=(\S+)", section)
+    shown = re.search(r"```text\n(.*?)\n```", section, re.DOTALL)
+    assert script and start and care_team and shown
+    for name in ("DATABASE_URL", "CARE_TEAM_WEBHOOK_URL", "PROGRAM_NAME", "ORGANIZATION_NAME"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("CARE_TEAM_PHONE", care_team.group(1))
+    result = CliRunner().invoke(
+        main,
+        ["simulate", "--start", start.group(1)],
+        input=script.group(1).replace("\\n", "\n"),
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.rstrip("\n") == shown.group(1)
+
+
+def test_simulate_never_posts_the_care_team_webhook(monkeypatch: pytest.MonkeyPatch) -> None:
+    import requests
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the simulator posted a webhook")
+
+    monkeypatch.setattr(requests.Session, "request", refuse)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("CARE_TEAM_WEBHOOK_URL", "https://care.example.org/hook")
+    monkeypatch.setenv("CARE_TEAM_WEBHOOK_SECRET", "a webhook secret for tests")
+    script = "JOIN\n1\nJune 5\n1\nYES\nI have severe back pain\n:advance 1h\n"
+    result = CliRunner().invoke(main, ["simulate"], input=script)
+    assert result.exit_code == 0, result.output
+    assert "Severe back pain can mean a broken bone" in result.output
