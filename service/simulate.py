@@ -9,8 +9,8 @@ shows each text and call on screen instead of reaching Twilio.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import re
+import uuid
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -59,17 +59,16 @@ class RecordingSender:
     def __init__(self) -> None:
         """Start with nothing sent."""
         self.sent: list[tuple[str, str, str]] = []
-        self._ids = itertools.count(1)
 
     def send_sms(self, to: str, body: str) -> str:
         """Keep the text."""
         self.sent.append(("sms", to, body))
-        return f"SMsim{next(self._ids):06d}"
+        return new_sid("SM")
 
     def place_call(self, to: str, url: str) -> str:
         """Keep the call."""
         self.sent.append(("call", to, url))
-        return f"CAsim{next(self._ids):06d}"
+        return new_sid("CA")
 
     def take(self) -> list[tuple[str, str, str]]:
         """What was sent since the last call, oldest first."""
@@ -83,6 +82,11 @@ class Spoken:
 
     lines: tuple[str, ...]
     action: str | None
+
+
+def new_sid(prefix: str) -> str:
+    """A SID shaped like Twilio's, unique even when a later session reuses the database."""
+    return prefix + uuid.uuid4().hex
 
 
 def read_twiml(document: str) -> Spoken:
@@ -126,7 +130,6 @@ class Simulator:
     sender: RecordingSender = field(default_factory=RecordingSender)
     call: Call | None = None
     done: bool = False
-    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def handle(self, line: str) -> list[str]:
         """Act on one typed line and return what to print."""
@@ -148,7 +151,7 @@ class Simulator:
     def text(self, body: str) -> list[str]:
         """Text BoneLine as the chosen number; print its replies and anything sent at once."""
         database = self.boneline.db
-        inbound = InboundText(self.phone, body, f"SMsim-in-{next(self._ids):06d}")
+        inbound = InboundText(self.phone, body, new_sid("SM"))
         replies = receive_text(database.Session, inbound, self.boneline.texts, self.now)
         output = [f"< {reply}" for reply in replies] or ["(no reply)"]
         return output + self.send_pass()
@@ -159,7 +162,7 @@ class Simulator:
         """Call the phone line as the chosen number."""
         if self.call is not None:
             return ["you are already on a call; type :hangup first"]
-        sid = f"CAsim-in-{next(self._ids):06d}"
+        sid = new_sid("CA")
         turn = phone_line.CallTurn(phone=self.phone, call_sid=sid)
         twiml = phone_line.start_menu(self.boneline.texts, turn)
         return [f"(calling from {mask(self.phone)})", *self._hear(twiml, self.phone, sid)]
@@ -287,7 +290,7 @@ class Simulator:
             who = " to the care team"
         if kind == "sms":
             return [f"[{when}] text{who}: {content}"]
-        sid = f"CAsim-out-{next(self._ids):06d}"
+        sid = new_sid("CA")
         _, query = _split(content)
         turn = phone_line.CallTurn(phone=to, call_sid=sid)
         boneline = self.boneline

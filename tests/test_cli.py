@@ -195,3 +195,21 @@ def test_simulate_never_posts_the_care_team_webhook(monkeypatch: pytest.MonkeyPa
     result = CliRunner().invoke(main, ["simulate"], input=script)
     assert result.exit_code == 0, result.output
     assert "Severe back pain can mean a broken bone" in result.output
+
+
+def test_simulate_twice_on_one_database_answers_the_second_session_afresh(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CARE_TEAM_WEBHOOK_URL", raising=False)
+    url = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
+    options = ["simulate", "--database-url", url, "--start", "2027-01-04T15:00Z"]
+    first = CliRunner().invoke(main, options, input="JOIN\n1\nJune 5\n1\nYES\n:advance 2d\n")
+    assert first.exit_code == 0, first.output
+    second = CliRunner().invoke(main, [*options, "--phone", "+13125550100"], input="JOIN\n")
+    assert second.exit_code == 0, second.output
+    assert "< Welcome to BoneLine!" in second.output
+    # A later session's sends get fresh SIDs (the message log's SIDs are unique).
+    later = ["simulate", "--database-url", url, "--start", "2027-01-08T14:00Z"]
+    again = CliRunner().invoke(main, later, input=":advance 1w\n")
+    assert again.exit_code == 0, again.output
+    assert "] text: BoneLine:" in again.output
