@@ -171,17 +171,7 @@ class SendJob:
             if not ids:
                 return []
             rows = connection.execute(
-                sa.select(
-                    planned.c.id,
-                    planned.c.subscriber_id,
-                    subscribers.c.phone,
-                    planned.c.recipient,
-                    planned.c.channel,
-                    planned.c.item_key,
-                    planned.c.message_id,
-                    planned.c.language,
-                )
-                .join(subscribers, subscribers.c.id == planned.c.subscriber_id)
+                claimed_rows()
                 .where(planned.c.id.in_(ids))
                 .order_by(planned.c.send_at, planned.c.id)
             ).all()
@@ -517,22 +507,26 @@ def mark_stale_sends_unknown(database: Database, now: dt.datetime, stale_minutes
     return count
 
 
+def claimed_rows() -> sa.Select[Any]:
+    """The columns a send needs from a planned row and its subscriber, in `Claimed` order."""
+    return sa.select(
+        planned.c.id,
+        planned.c.subscriber_id,
+        subscribers.c.phone,
+        planned.c.recipient,
+        planned.c.channel,
+        planned.c.item_key,
+        planned.c.message_id,
+        planned.c.language,
+    ).join(subscribers, subscribers.c.id == planned.c.subscriber_id)
+
+
 def due_preview(database: Database, now: dt.datetime, settings: Settings) -> Iterator[Any]:
     """Rows a send pass at `now` would claim (for `boneline tick --dry-run`)."""
     late = now - dt.timedelta(hours=settings.MAX_LATENESS_HOURS)
     with database.engine.connect() as connection:
         yield from connection.execute(
-            sa.select(
-                planned.c.id,
-                planned.c.subscriber_id,
-                subscribers.c.phone,
-                planned.c.recipient,
-                planned.c.channel,
-                planned.c.item_key,
-                planned.c.message_id,
-                planned.c.language,
-            )
-            .join(subscribers, subscribers.c.id == planned.c.subscriber_id)
+            claimed_rows()
             .where(
                 planned.c.status == PlanStatus.PLANNED,
                 planned.c.send_at <= now,
