@@ -15,6 +15,7 @@ import logging
 import random
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -123,6 +124,8 @@ class SendJob:
     texts: Texts
     sender: Sender
     sleep: Callable[[float], None] = time.sleep
+    # Marks this pass's claims, so a pass that lost a claim to housekeeping cannot send it.
+    claim_token: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     def run(self, now: dt.datetime) -> SendReport:
         """Queue care-team alerts, send the outbox, then everything due, a batch at a time."""
@@ -161,8 +164,8 @@ class SendJob:
                 .where(planned.c.id.in_(due.scalar_subquery()))
                 .where(planned.c.status == PlanStatus.PLANNED)
                 .values(
-                    status=PlanStatus.SENDING,
-                    attempts=planned.c.attempts + 1,
+                    status=PlanStatus.CLAIMED,
+                    claim_token=self.claim_token,
                     claimed_at=now,
                     updated_at=now,
                 )
@@ -171,17 +174,7 @@ class SendJob:
             if not ids:
                 return []
             rows = connection.execute(
-                sa.select(
-                    planned.c.id,
-                    planned.c.subscriber_id,
-                    subscribers.c.phone,
-                    planned.c.recipient,
-                    planned.c.channel,
-                    planned.c.item_key,
-                    planned.c.message_id,
-                    planned.c.language,
-                )
-                .join(subscribers, subscribers.c.id == planned.c.subscriber_id)
+                claimed_rows()
                 .where(planned.c.id.in_(ids))
                 .order_by(planned.c.send_at, planned.c.id)
             ).all()
@@ -191,8 +184,28 @@ class SendJob:
         self, row: Claimed, limiter: RateLimiter, now: dt.datetime, report: SendReport
     ) -> None:
         """Send one row and record its outcome."""
+        if not self._start_sending(row, now):
+            return
         sid, error = self._attempt(row, limiter)
         self._record(row, sid, error, now, report)
+
+    def _start_sending(self, row: Claimed, now: dt.datetime) -> bool:
+        """Mark the row `sending` just before its request: after a crash, only these are unknown.
+
+        Rows still `claimed` by a crashed pass never reached Twilio; housekeeping puts them back.
+        False when this pass no longer holds the claim (housekeeping released it meanwhile).
+        """
+        with self.database.engine.begin() as connection:
+            result = connection.execute(
+                sa.update(planned)
+                .where(
+                    planned.c.id == row.id,
+                    planned.c.status == PlanStatus.CLAIMED,
+                    planned.c.claim_token == self.claim_token,
+                )
+                .values(status=PlanStatus.SENDING, attempts=planned.c.attempts + 1, updated_at=now)
+            )
+        return result.rowcount == 1
 
     def _attempt(self, row: Claimed, limiter: RateLimiter) -> tuple[str | None, SendError | None]:
         """One scheduled message out, with retries."""
@@ -498,9 +511,14 @@ def record_outbox_outcome(
 
 
 def mark_stale_sends_unknown(database: Database, now: dt.datetime, stale_minutes: int) -> int:
-    """Rows left `sending` by a crashed sender: their outcome is unknown, never resent."""
+    """After a crash: `sending` rows become unknown (never resent); unsent claims are freed."""
     stale = now - dt.timedelta(minutes=stale_minutes)
     with database.engine.begin() as connection:
+        released = connection.execute(
+            sa.update(planned)
+            .where(planned.c.status == PlanStatus.CLAIMED, planned.c.claimed_at < stale)
+            .values(status=PlanStatus.PLANNED, claim_token=None, updated_at=now)
+        )
         result = connection.execute(
             sa.update(planned)
             .where(planned.c.status == PlanStatus.SENDING, planned.c.claimed_at < stale)
@@ -511,10 +529,28 @@ def mark_stale_sends_unknown(database: Database, now: dt.datetime, stale_minutes
             .where(messages.c.status == OUTBOX_CLAIMED, messages.c.updated_at < stale)
             .values(status=PlanStatus.UNKNOWN.value, updated_at=now)
         )
+    if released.rowcount:
+        log.warning(
+            "%s claims of a crashed sender never reached Twilio: planned again", released.rowcount
+        )
     count = (result.rowcount or 0) + (outbox.rowcount or 0)
     if count:
         log.warning("%s sends left unfinished by a crash are now unknown", count)
     return count
+
+
+def claimed_rows() -> sa.Select[Any]:
+    """The columns a send needs from a planned row and its subscriber, in `Claimed` order."""
+    return sa.select(
+        planned.c.id,
+        planned.c.subscriber_id,
+        subscribers.c.phone,
+        planned.c.recipient,
+        planned.c.channel,
+        planned.c.item_key,
+        planned.c.message_id,
+        planned.c.language,
+    ).join(subscribers, subscribers.c.id == planned.c.subscriber_id)
 
 
 def due_preview(database: Database, now: dt.datetime, settings: Settings) -> Iterator[Any]:
@@ -522,17 +558,7 @@ def due_preview(database: Database, now: dt.datetime, settings: Settings) -> Ite
     late = now - dt.timedelta(hours=settings.MAX_LATENESS_HOURS)
     with database.engine.connect() as connection:
         yield from connection.execute(
-            sa.select(
-                planned.c.id,
-                planned.c.subscriber_id,
-                subscribers.c.phone,
-                planned.c.recipient,
-                planned.c.channel,
-                planned.c.item_key,
-                planned.c.message_id,
-                planned.c.language,
-            )
-            .join(subscribers, subscribers.c.id == planned.c.subscriber_id)
+            claimed_rows()
             .where(
                 planned.c.status == PlanStatus.PLANNED,
                 planned.c.send_at <= now,

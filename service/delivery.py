@@ -50,6 +50,8 @@ class StatusUpdate:
     sid: str
     status: str
     error_code: int | None = None
+    # For a reply sent as TwiML: the inbound MessageSid it answered, and its place among replies.
+    reply_to: tuple[str, int] | None = None
 
 
 def record_sms_status(
@@ -78,6 +80,8 @@ def _advance(
     message = session.scalar(
         sa.select(Message).where(Message.twilio_sid == update.sid).with_for_update()
     )
+    if message is None and update.reply_to is not None:
+        message = _twiml_reply(session, update.sid, *update.reply_to)
     if message is None:
         log.info("status %s for a SID we did not send", update.status)
         return False
@@ -95,6 +99,25 @@ def _advance(
         if update.error_code in UNREACHABLE_CODES:
             log.warning("delivery failed with %s (number may be unreachable)", update.error_code)
     return True
+
+
+def _twiml_reply(session: Session, sid: str, inbound_sid: str, index: int) -> Message | None:
+    """Our log of a TwiML reply, which learns its Twilio SID from its first status callback."""
+    inbound_id = session.scalar(sa.select(Message.id).where(Message.twilio_sid == inbound_sid))
+    if inbound_id is None:
+        return None
+    reply = session.scalar(
+        sa.select(Message)
+        .where(Message.in_reply_to_id == inbound_id)
+        .order_by(Message.id)
+        .offset(index)
+        .limit(1)
+        .with_for_update()
+    )
+    if reply is None or reply.twilio_sid not in (None, sid):
+        return None
+    reply.twilio_sid = sid
+    return reply
 
 
 def _plan_call_retry(session: Session, sid: str, now: dt.datetime, gap: dt.timedelta) -> None:

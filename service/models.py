@@ -165,7 +165,8 @@ class PlanStatus(enum.StrEnum):
     """Where one planned message is on its way out."""
 
     PLANNED = "planned"
-    SENDING = "sending"
+    CLAIMED = "claimed"  # taken by one send pass, not yet handed to Twilio
+    SENDING = "sending"  # handed to Twilio: if the pass dies now, the outcome is unknown
     SENT = "sent"
     UNKNOWN = "unknown"
     FAILED = "failed"
@@ -210,6 +211,7 @@ class PlannedMessage(Base):
         sa.ForeignKey("escalations.id", ondelete="SET NULL"), unique=True
     )
     claimed_at: Mapped[dt.datetime | None] = mapped_column()
+    claim_token: Mapped[str | None] = mapped_column(sa.String(32))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from flask import Blueprint, Response, current_app, request
 from twilio.twiml.messaging_response import MessagingResponse
 
@@ -23,12 +25,21 @@ def incoming_text() -> Response:
     )
     boneline = current_app.extensions["boneline"]
     replies = receive_text(boneline.db.Session, inbound, boneline.texts)
-    return twiml_messages(replies)
+    return twiml_messages(replies, inbound.message_sid)
 
 
-def twiml_messages(bodies: list[str]) -> Response:
-    """A <Response> with one <Message> per body (TwiML escapes the text)."""
+def twiml_messages(bodies: list[str], reply_to: str | None = None) -> Response:
+    """A <Response> with one <Message> per body (TwiML escapes the text).
+
+    Each reply's `action` brings its delivery status (and Twilio's SID for it) to /sms/status,
+    naming the inbound message and the reply's place, so our log of the reply gets both.
+    """
     response = MessagingResponse()
-    for body in bodies:
-        response.message(body)
+    for index, body in enumerate(bodies):
+        if reply_to:
+            response.message(
+                body, action=f"/sms/status?{urlencode({'reply_to': reply_to, 'n': index})}"
+            )
+        else:
+            response.message(body)
     return Response(str(response), mimetype="text/xml")

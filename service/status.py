@@ -6,7 +6,7 @@ from flask import Blueprint, Response, current_app, request
 
 from service.delivery import StatusUpdate, record_call_status, record_sms_status
 from service.models import utcnow
-from service.webhooks import required_form_value, twilio_signed
+from service.webhooks import SID_SHAPE, required_form_value, twilio_signed
 
 bp = Blueprint("status", __name__)
 
@@ -17,12 +17,23 @@ def _error_code() -> int | None:
     return int(raw) if raw.isdigit() else None
 
 
+def _reply_to() -> tuple[str, int] | None:
+    """Which TwiML reply a callback is about: the inbound MessageSid and the reply's place."""
+    inbound, index = request.args.get("reply_to", ""), request.args.get("n", "")
+    if not SID_SHAPE.fullmatch(inbound) or not index.isdigit() or len(index) > 2:
+        return None
+    return inbound, int(index)
+
+
 @bp.post("/sms/status")
 @twilio_signed
 def sms_status() -> Response:
     """Record a text's delivery status."""
     update = StatusUpdate(
-        required_form_value("MessageSid"), required_form_value("MessageStatus"), _error_code()
+        required_form_value("MessageSid"),
+        required_form_value("MessageStatus"),
+        _error_code(),
+        reply_to=_reply_to(),
     )
     record_sms_status(current_app.extensions["boneline"].db.Session, update, utcnow())
     return Response(status=204)

@@ -152,15 +152,36 @@ def test_rows_left_sending_by_a_crash_become_unknown_and_are_never_resent(
     job = SendJob(database, settings, Texts.from_settings(settings), RecordingSender())
     from scheduler.sending import SendReport
 
-    # The process claims a batch, then dies before any REST call returns.
-    claimed = job.claim(dt.datetime(2027, 3, 1, 15, 1), SendReport())
+    # The process claims a batch, starts every request, then dies before any returns.
+    claimed_at = dt.datetime(2027, 3, 1, 15, 1)
+    claimed = job.claim(claimed_at, SendReport())
     assert len(claimed) == 5
+    assert all(job._start_sending(row, claimed_at) for row in claimed)
     sender = RecordingSender()
     later = dt.datetime(2027, 3, 1, 15, 30)
     assert housekeeping_job(database, settings, later) == 5
     send_job(database, settings, Texts.from_settings(settings), sender, later)
     assert sender.texts == {}
     assert {row.status for row in planned_rows(database)} == {PlanStatus.UNKNOWN}
+
+
+def test_claims_a_crash_left_before_any_request_are_sent_once_later(database: Database) -> None:
+    add_planned_rows(database, 5, dt.datetime(2027, 3, 1, 15))
+    settings = scheduler_settings(database)
+    crashed = SendJob(database, settings, Texts.from_settings(settings), RecordingSender())
+    from scheduler.sending import SendReport
+
+    # The process claims a batch and dies before handing any of it to Twilio.
+    claimed = crashed.claim(dt.datetime(2027, 3, 1, 15, 1), SendReport())
+    assert {row.status for row in planned_rows(database)} == {PlanStatus.CLAIMED}
+    sender = RecordingSender()
+    later = dt.datetime(2027, 3, 1, 15, 30)
+    assert housekeeping_job(database, settings, later) == 0
+    send_job(database, settings, Texts.from_settings(settings), sender, later)
+    assert len(sender.texts) == 5
+    assert {row.status for row in planned_rows(database)} == {PlanStatus.SENT}
+    # The crashed pass, were it only slow, can no longer send what it lost.
+    assert not any(crashed._start_sending(row, later) for row in claimed)
 
 
 def test_a_fresh_claim_is_not_mistaken_for_a_crash(database: Database) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import xml.etree.ElementTree as ET
 
 import pytest
 import sqlalchemy as sa
@@ -297,3 +298,34 @@ def test_a_garbled_zip_code_is_ignored_and_the_area_code_decides(
     person = subscriber(app, "+13105550111")
     assert person is not None
     assert (person.zip_code, person.time_zone) == (None, "America/Los_Angeles")
+
+
+def test_a_twiml_reply_learns_its_sid_and_delivery_status_from_its_callback(
+    app: Flask, twilio_post: TwilioPost
+) -> None:
+    form = sms_form("JOIN")
+    response = twilio_post("/sms", form)
+    (message,) = ET.fromstring(response.get_data(as_text=True)).findall("Message")
+    action = message.get("action") or ""
+    assert action == f"/sms/status?reply_to={form['MessageSid']}&n=0"
+    reply_sid = "SM" + "e" * 32
+    for status in ("sent", "delivered", "sent"):
+        callback = {"MessageSid": reply_sid, "MessageStatus": status, "AccountSid": "AC" + "0" * 32}
+        assert twilio_post(action, callback).status_code == 204
+    with app.extensions["boneline"].db.Session() as session:
+        reply = session.scalar(sa.select(Message).where(Message.twilio_sid == reply_sid))
+        assert reply is not None
+        assert (reply.direction, reply.message_id, reply.status) == (
+            "outbound",
+            "enroll.ask_stage",
+            "delivered",
+        )
+
+
+def test_a_reply_callback_naming_an_unknown_inbound_message_changes_nothing(
+    app: Flask, twilio_post: TwilioPost
+) -> None:
+    text(twilio_post, "JOIN")
+    callback = {"MessageSid": "SM" + "f" * 32, "MessageStatus": "delivered"}
+    assert twilio_post("/sms/status?reply_to=SMnope&n=0", callback).status_code == 204
+    assert count(app, Message, twilio_sid="SM" + "f" * 32) == 0
