@@ -35,6 +35,9 @@ class Settings:
     CARE_TEAM_WEBHOOK_SECRET: str = dataclasses.field(default="", repr=False)
     CLINIC_TIME_ZONE: str = "America/New_York"
     SECRET_KEY: str = dataclasses.field(default="", repr=False)
+    # An auto-responder loop: more texts than this from one number within the window get no reply.
+    LOOP_LIMIT_MESSAGES: int = 10
+    LOOP_WINDOW_MINUTES: int = 5
 
     @property
     def demo_mode(self) -> bool:
