@@ -41,7 +41,9 @@ def count(app: Flask, model: type, *where: sa.ColumnElement[bool]) -> int:
 
 
 def test_a_looping_number_stops_getting_replies_but_every_text_is_logged(app: Flask) -> None:
-    answers = [send(app, "Thanks for your message!", START + dt.timedelta(seconds=i)) for i in range(8)]
+    answers = [
+        send(app, "Thanks for your message!", START + dt.timedelta(seconds=i)) for i in range(8)
+    ]
     assert [len(a) for a in answers] == [1, 1, 1, 0, 0, 0, 0, 0]
     assert count(app, Message, Message.direction == Direction.INBOUND) == 8
     assert count(app, Message, Message.direction == Direction.OUTBOUND) == 3

@@ -17,17 +17,17 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from service import create_app
+from service.config import load_settings
 from service.db import Database
 from service.models import ConsentEvent, Escalation, Message, Subscriber
 from service.sms import twiml_messages
 from service.texts import Texts
 from service.voice_plan import Line, Plan, render_twiml
-from service.config import load_settings
 from tests.conftest import PUBLIC_BASE_URL, TwilioPost, app_config, twilio_signature
 from tests.sms_helpers import PHONE, replies, sms_form
 from tests.voice_helpers import call_form, placed_call_form
 
-HOSTILE_TWIML = '</Message><Redirect>https://evil.example/x</Redirect><Message>'
+HOSTILE_TWIML = "</Message><Redirect>https://evil.example/x</Redirect><Message>"
 SQL_LOOKING = [
     "'; DROP TABLE subscribers; --",
     "Robert'); DELETE FROM messages WHERE ('1'='1",
@@ -61,12 +61,19 @@ def test_every_webhook_refuses_a_missing_wrong_or_tampered_signature(
     attempts = [
         client.post(path, data=form),
         client.post(path, data=form, headers={"X-Twilio-Signature": "x" * 28}),
-        client.post(path, data=form, headers={"X-Twilio-Signature": twilio_signature(
-            PUBLIC_BASE_URL + path, form, token="f" * 32
-        )}),
+        client.post(
+            path,
+            data=form,
+            headers={
+                "X-Twilio-Signature": twilio_signature(PUBLIC_BASE_URL + path, form, token="f" * 32)
+            },
+        ),
         client.post(path, data=tampered, headers={"X-Twilio-Signature": good}),
-        client.post(path + "&x=1" if "?" in path else path + "?x=1", data=form,
-                    headers={"X-Twilio-Signature": good}),
+        client.post(
+            path + "&x=1" if "?" in path else path + "?x=1",
+            data=form,
+            headers={"X-Twilio-Signature": good},
+        ),
     ]
     assert [response.status_code for response in attempts] == [403] * len(attempts)
     assert all(rows(app, model) == [] for model in (Message, ConsentEvent, Escalation))
@@ -126,18 +133,14 @@ def test_a_retried_check_in_answer_records_once(
     assert len(rows(app, table)) == 1
 
 
-def test_the_same_step_on_another_call_is_recorded_again(
-    app: Flask, client: FlaskClient
-) -> None:
+def test_the_same_step_on_another_call_is_recorded_again(app: Flask, client: FlaskClient) -> None:
     path = "/voice/reminder/answer?message=checkin.week6&lang=en"
     replay(client, path, placed_call_form(Digits="1"), times=1)
     replay(client, path, placed_call_form(Digits="1"), times=1)
     assert len(rows(app, Escalation)) == 2
 
 
-def test_a_different_answer_on_the_same_call_is_a_new_step(
-    app: Flask, client: FlaskClient
-) -> None:
+def test_a_different_answer_on_the_same_call_is_a_new_step(app: Flask, client: FlaskClient) -> None:
     form = call_form(Digits="1")
     path = "/voice/menu?lang=en&node=tip_calcium"
     replay(client, path, form, times=1)
@@ -166,7 +169,7 @@ def test_the_sms_reply_escapes_whatever_words_it_carries() -> None:
 
 
 def test_words_spoken_back_on_a_call_are_escaped() -> None:
-    hostile_name = '</prosody></Say><Dial>+19005550100</Dial><Say>'
+    hostile_name = "</prosody></Say><Dial>+19005550100</Dial><Say>"
     settings = load_settings({"DATABASE_URL": "sqlite://", "PROGRAM_NAME": hostile_name})
     texts = Texts.from_settings(settings)
     document = render_twiml(Plan(say=(Line("voice.stop.done", "en"),)), texts)
