@@ -18,7 +18,7 @@ class Settings:
 
     DATABASE_URL: str = ""
     TWILIO_ACCOUNT_SID: str = ""
-    TWILIO_AUTH_TOKEN: str = ""
+    TWILIO_AUTH_TOKEN: str = dataclasses.field(default="", repr=False)
     TWILIO_PHONE_NUMBER: str = ""
     TWILIO_MESSAGING_SERVICE_SID: str = ""
     TWILIO_API_BASE_URL: str = TWILIO_API_BASE_URL
