@@ -39,7 +39,7 @@ TEXTS = [
     "STOP",
     "START",
     "DELETE",
-    *["private auto reply number %s" % n for n in range(12)],
+    *[f"private auto reply number {n}" for n in range(12)],
 ]
 WORDS_NEVER_LOGGED = [
     "my back hurts",
