@@ -136,31 +136,8 @@ def _answer(
         subscriber = None
     else:
         subscriber = _apply(session, subscriber, outcome, inbound, time_zone)
-    received = Message(
-        subscriber=subscriber,
-        phone=inbound.phone,
-        direction=Direction.INBOUND,
-        twilio_sid=inbound.message_sid or None,
-        body=inbound.body,
-        status="received",
-        created_at=now,
-    )
-    session.add(received)
-    session.flush()
     bodies = [texts.render(reply, outcome.language) for reply in outcome.replies]
-    for reply, body in zip(outcome.replies, bodies, strict=True):
-        session.add(
-            Message(
-                subscriber=subscriber,
-                phone=inbound.phone,
-                direction=Direction.OUTBOUND,
-                body=body,
-                message_id=reply.message_id,
-                status=REPLIED_IN_TWIML,
-                in_reply_to_id=received.id,
-                created_at=now,
-            )
-        )
+    _log_messages(session, subscriber, inbound, outcome, bodies, now)
     _record_consent(session, subscriber, outcome, inbound, texts, now)
     _record_escalation(session, subscriber, outcome, inbound, now)
     log.info(
@@ -169,6 +146,50 @@ def _answer(
         ",".join(reply.message_id for reply in outcome.replies),
     )
     return bodies
+
+
+def _log_messages(
+    session: Session,
+    subscriber: Subscriber | None,
+    inbound: InboundText,
+    outcome: Outcome,
+    bodies: list[str],
+    now: dt.datetime,
+) -> None:
+    """Log the text and our replies to it."""
+    # Plain INSERTs, not ORM objects: the unit of work was most of each webhook's time.
+    session.flush()
+    subscriber_id = subscriber.id if subscriber is not None else None
+    received_id = session.scalar(
+        sa.insert(Message)
+        .returning(Message.id)
+        .values(
+            subscriber_id=subscriber_id,
+            phone=inbound.phone,
+            direction=Direction.INBOUND,
+            twilio_sid=inbound.message_sid or None,
+            body=inbound.body,
+            status="received",
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    replies = [
+        {
+            "subscriber_id": subscriber_id,
+            "phone": inbound.phone,
+            "direction": Direction.OUTBOUND,
+            "body": body,
+            "message_id": reply.message_id,
+            "status": REPLIED_IN_TWIML,
+            "in_reply_to_id": received_id,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for reply, body in zip(outcome.replies, bodies, strict=True)
+    ]
+    if replies:
+        session.execute(sa.insert(Message), replies)
 
 
 def recent_texts(session: Session, phone: str, since: dt.datetime) -> int:

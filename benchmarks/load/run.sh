@@ -80,6 +80,7 @@ echo "seconds,rss_kb" >"$MEMORY"
    echo "$(( $(date +%s) - start )),$(rss_kb)" >>"$MEMORY"; sleep 5; done) &
 SAMPLER=$!
 
+echo "load before: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine skews results)"
 BONELINE_REQUESTS="$REQUESTS" BONELINE_THREADS="$THREADS" \
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"${SECONDS_TO_RUN}s" --timeout 10s --latency \
   -s "$HERE/replay.lua" "http://127.0.0.1:$PORT" -- $RATE | tee "$WORK/wrk-$TARGET-$DATABASE.txt"
@@ -88,4 +89,5 @@ kill "$SAMPLER" 2>/dev/null || true
 echo "memory (kB, master + workers): first $(sed -n 2p "$MEMORY" | cut -d, -f2)," \
   "last $(tail -n 1 "$MEMORY" | cut -d, -f2)," \
   "max $(tail -n +2 "$MEMORY" | cut -d, -f2 | sort -n | tail -n 1) ($MEMORY)"
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "5xx in the access log: $(awk '$9 ~ /^5/' "$WORK/access-$TARGET.log" | wc -l)"
