@@ -294,7 +294,8 @@ def open_rows() -> str:
     return render_template("care/_open_rows.html", escalations=escalations)
 
 
-@bp.get("/escalations/<int:escalation_id>")
+# Ids are 32-bit integers on PostgreSQL: a bigger number is simply not found (not a 500).
+@bp.get("/escalations/<int(max=2147483647):escalation_id>")
 def escalation_detail(escalation_id: int) -> str:
     """Show one escalation, with the form to mark it handled."""
     with database().Session() as db_session:
@@ -310,7 +311,7 @@ HANDLE_MESSAGES = {
 }
 
 
-@bp.post("/escalations/<int:escalation_id>/handle")
+@bp.post("/escalations/<int(max=2147483647):escalation_id>/handle")
 def handle(escalation_id: int) -> BaseResponse | tuple[str, int]:
     """Mark an escalation handled with a note."""
     note = request.form.get("note", "").strip()

@@ -18,7 +18,7 @@ class Settings:
 
     DATABASE_URL: str = ""
     TWILIO_ACCOUNT_SID: str = ""
-    TWILIO_AUTH_TOKEN: str = ""
+    TWILIO_AUTH_TOKEN: str = dataclasses.field(default="", repr=False)
     TWILIO_PHONE_NUMBER: str = ""
     TWILIO_MESSAGING_SERVICE_SID: str = ""
     TWILIO_API_BASE_URL: str = TWILIO_API_BASE_URL
@@ -52,6 +52,9 @@ class Settings:
     SENDING_STALE_MINUTES: int = 10
     # Unanswered reminder calls are tried again this many hours later, at most twice.
     CALL_RETRY_HOURS: int = 2
+    # An auto-responder loop: more texts than this from one number within the window get no reply.
+    LOOP_LIMIT_MESSAGES: int = 10
+    LOOP_WINDOW_MINUTES: int = 5
 
     @property
     def demo_mode(self) -> bool:

@@ -37,7 +37,7 @@ STEP_QUESTIONS = {
 }
 
 # Keywords that act in every state (after STOP and red flags), checked in this order.
-COMMAND_INTENTS = ("help", "join", "start", "language")
+COMMAND_INTENTS = ("erase", "help", "join", "start", "language")
 
 # Re-asks that mean "we did not understand": a topic question in their place is answered too.
 NOT_UNDERSTOOD = frozenset(
@@ -88,6 +88,8 @@ class Outcome:
     consent_disclosure: str | None = None
     escalation: str | None = None
     reply_language: str | None = None
+    # The person asked us to erase their data (DELETE / BORRAR): only the consent log stays.
+    erase: bool = False
 
     @property
     def language(self) -> str:
@@ -137,7 +139,7 @@ def _red_flag(inbound: Inbound) -> Outcome | None:
 
 
 def _command(inbound: Inbound) -> Outcome | None:
-    """HELP, JOIN, START or a language name as the whole message, in every state."""
+    """DELETE, HELP, JOIN, START or a language name as the whole message, in every state."""
     command = inbound.keywords.whole(inbound.text, COMMAND_INTENTS)
     return COMMANDS[command.intent](inbound, command) if command else None
 
@@ -239,6 +241,14 @@ def _stop(inbound: Inbound, match: Match) -> Outcome:
         inbound.profile, status=Status.STOPPED, enrollment_step=None, language=language
     )
     return _reply(profile, "optout.confirm", ConsentAction.OPT_OUT)
+
+
+def _erase(inbound: Inbound, match: Match) -> Outcome:
+    """Forget the person (DELETE / BORRAR): an opt-out that also erases what we know of them."""
+    language = match.language_for(inbound.profile.language)
+    stopped = Profile(status=Status.STOPPED, language=language)
+    outcome = _reply(stopped, "erase.confirm", ConsentAction.OPT_OUT)
+    return dataclasses.replace(outcome, erase=True)
 
 
 def _help(inbound: Inbound, match: Match) -> Outcome:
@@ -420,6 +430,7 @@ def _fallback(inbound: Inbound) -> Outcome:
 
 COMMANDS: dict[str, Callable[[Inbound, Match], Outcome]] = {
     "stop": _stop,
+    "erase": _erase,
     "help": _help,
     "join": _join,
     "start": _start,

@@ -38,6 +38,8 @@ def normalize_url(url: str) -> str:
 def make_engine(url: str, **kwargs: Any) -> sa.Engine:
     """Create an engine that behaves the same on SQLite and PostgreSQL."""
     url = normalize_url(url)
+    # SQL errors would otherwise quote their parameters (numbers, what people wrote) into logs.
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
         engine = sa.create_engine(url, **kwargs)

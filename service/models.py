@@ -114,12 +114,14 @@ class Message(Base):
     """Every inbound and outbound text, with its Twilio SID and delivery status."""
 
     __tablename__ = "messages"
+    # Loop protection counts one number's recent inbound texts: (phone, created_at) finds them.
+    __table_args__ = (sa.Index("ix_messages_phone_created_at", "phone", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     subscriber_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("subscribers.id", ondelete="SET NULL"), index=True
     )
-    phone: Mapped[str] = mapped_column(sa.String(20), index=True)
+    phone: Mapped[str] = mapped_column(sa.String(20))
     direction: Mapped[Direction] = mapped_column(_enum(Direction))
     channel: Mapped[Channel] = mapped_column(_enum(Channel), default=Channel.SMS)
     twilio_sid: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
@@ -227,3 +229,16 @@ class PlanRun(Base):
     local_date: Mapped[dt.date] = mapped_column(sa.Date, primary_key=True)
     planned: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class CallStep(Base):
+    """A call webhook whose effects were recorded, so a retry of it records nothing twice."""
+
+    __tablename__ = "call_steps"
+    __table_args__ = (sa.UniqueConstraint("call_sid", "step"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_sid: Mapped[str] = mapped_column(sa.String(64))
+    # A SHA-256 of the step's path, query and answer: no number, no words.
+    step: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from service import phone_menu, reminder_calls
 from service.models import (
+    CallStep,
     Channel,
     ConsentAction,
     ConsentEvent,
@@ -51,6 +54,14 @@ class CallTurn:
     call_sid: str
     digits: str = ""
     speech: str = ""
+    # The webhook's path and query: with the answer, it names this step of the call.
+    step: str = ""
+
+    @property
+    def step_key(self) -> str:
+        """The same for a retry of this webhook, different for any other step or answer."""
+        raw = "\n".join((self.step, self.digits, self.speech))
+        return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def start_menu(texts: Texts, turn: CallTurn) -> str:
@@ -120,20 +131,50 @@ def _finish(
     now: dt.datetime,
     source: str,
 ) -> str:
-    """Record the plan's effects in one transaction, then render it."""
+    """Record the plan's effects in one transaction, once per step of a call, then render it."""
     if plan.effects:
-        with sessions.begin() as session:
-            subscriber = session.scalar(sa.select(Subscriber).where(Subscriber.phone == turn.phone))
-            for effect in plan.effects:
-                subscriber = EFFECTS[type(effect)](session, subscriber, effect, turn, texts, now)
+        recorded = _record_once(sessions, texts, turn, plan, now)
         log.info(
-            "call %s from %s (%s): %s",
+            "call %s from %s (%s): %s%s",
             turn.call_sid,
             mask(turn.phone),
             source,
             ",".join(type(effect).__name__ for effect in plan.effects),
+            "" if recorded else " (a retried step: already recorded)",
         )
     return render_twiml(plan, texts)
+
+
+def _record_once(
+    sessions: sessionmaker[Session], texts: Texts, turn: CallTurn, plan: Plan, now: dt.datetime
+) -> bool:
+    """Apply the plan's effects unless this step of the call was already recorded (a retry)."""
+    try:
+        with sessions.begin() as session:
+            if _step_recorded(session, turn):
+                return False
+            session.add(CallStep(call_sid=turn.call_sid, step=turn.step_key, created_at=now))
+            session.flush()
+            subscriber = session.scalar(sa.select(Subscriber).where(Subscriber.phone == turn.phone))
+            for effect in plan.effects:
+                subscriber = EFFECTS[type(effect)](session, subscriber, effect, turn, texts, now)
+            return True
+    except IntegrityError:
+        # Twilio retried while the first delivery was still being recorded.
+        with sessions.begin() as session:
+            if _step_recorded(session, turn):
+                return False
+        raise
+
+
+def _step_recorded(session: Session, turn: CallTurn) -> bool:
+    """Whether this step of this call already had its effects recorded."""
+    found = session.scalar(
+        sa.select(CallStep.id).where(
+            CallStep.call_sid == turn.call_sid, CallStep.step == turn.step_key
+        )
+    )
+    return found is not None
 
 
 def _subscribe(

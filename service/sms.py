@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, current_app, request
 from twilio.twiml.messaging_response import MessagingResponse
 
-from service.subscriptions import InboundText, receive_text
+from service.subscriptions import InboundText, LoopLimit, receive_text
 from service.webhooks import caller_number, twilio_sid, twilio_signed, zip_code
 
 bp = Blueprint("sms", __name__)
@@ -24,7 +24,8 @@ def incoming_text() -> Response:
         zip_code=zip_code(),
     )
     boneline = current_app.extensions["boneline"]
-    replies = receive_text(boneline.db.Session, inbound, boneline.texts)
+    loop_limit = LoopLimit.from_settings(boneline.settings)
+    replies = receive_text(boneline.db.Session, inbound, boneline.texts, loop_limit=loop_limit)
     return twiml_messages(replies, inbound.message_sid)
 
 

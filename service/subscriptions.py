@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -11,9 +13,11 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from service.config import Settings
 from service.conversation import Outcome, Profile, respond
 from service.models import (
     Channel,
+    ConsentAction,
     ConsentEvent,
     Direction,
     Escalation,
@@ -27,6 +31,7 @@ from service.texts import Texts
 log = logging.getLogger(__name__)
 
 REPLIED_IN_TWIML = "replied"
+ERASED_DETAIL = "(erased at the person's request)"
 
 
 @dataclass(frozen=True)
@@ -39,20 +44,35 @@ class InboundText:
     zip_code: str | None = None
 
 
+@dataclass(frozen=True)
+class LoopLimit:
+    """How many texts one number may send within a window before we stop answering it."""
+
+    messages: int = 10
+    window: dt.timedelta = dt.timedelta(minutes=5)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> LoopLimit:
+        """LOOP_LIMIT_MESSAGES texts within LOOP_WINDOW_MINUTES."""
+        return cls(settings.LOOP_LIMIT_MESSAGES, dt.timedelta(minutes=settings.LOOP_WINDOW_MINUTES))
+
+
 def receive_text(
     sessions: sessionmaker[Session],
     inbound: InboundText,
     texts: Texts,
     now: dt.datetime | None = None,
+    loop_limit: LoopLimit | None = None,
 ) -> list[str]:
     """Answer one inbound text once; a repeated MessageSid gets the first answer again."""
     now = now or utcnow()
+    loop_limit = loop_limit or LoopLimit()
     try:
         with sessions.begin() as session:
             earlier = _earlier_replies(session, inbound.message_sid)
             if earlier is not None:
                 return earlier
-            return _answer(session, inbound, texts, now)
+            return _answer(session, inbound, texts, now, loop_limit)
     except IntegrityError:
         # Twilio retried while the first delivery was still being answered: reuse that answer.
         with sessions.begin() as session:
@@ -103,41 +123,29 @@ def _earlier_replies(session: Session, message_sid: str | None) -> list[str] | N
     return list(bodies)
 
 
-def _answer(session: Session, inbound: InboundText, texts: Texts, now: dt.datetime) -> list[str]:
+def _answer(
+    session: Session, inbound: InboundText, texts: Texts, now: dt.datetime, loop_limit: LoopLimit
+) -> list[str]:
     """Decide, apply and log the answer to a new inbound text."""
     subscriber = session.scalar(sa.select(Subscriber).where(Subscriber.phone == inbound.phone))
     time_zone = (
         subscriber.time_zone if subscriber else local_time_zone(inbound.phone, inbound.zip_code)
     )
-    outcome = respond(
-        profile_of(subscriber, now), inbound.body, local_today(time_zone, now), texts.keywords
-    )
-    subscriber = _apply(session, subscriber, outcome, inbound, time_zone)
-    received = Message(
-        subscriber=subscriber,
-        phone=inbound.phone,
-        direction=Direction.INBOUND,
-        twilio_sid=inbound.message_sid or None,
-        body=inbound.body,
-        status="received",
-        created_at=now,
-    )
-    session.add(received)
-    session.flush()
-    bodies = [texts.render(reply, outcome.language) for reply in outcome.replies]
-    for reply, body in zip(outcome.replies, bodies, strict=True):
-        session.add(
-            Message(
-                subscriber=subscriber,
-                phone=inbound.phone,
-                direction=Direction.OUTBOUND,
-                body=body,
-                message_id=reply.message_id,
-                status=REPLIED_IN_TWIML,
-                in_reply_to_id=received.id,
-                created_at=now,
-            )
+    before = profile_of(subscriber, now)
+    outcome = respond(before, inbound.body, local_today(time_zone, now), texts.keywords)
+    recent = recent_texts(session, inbound.phone, now - loop_limit.window)
+    if recent >= loop_limit.messages:
+        outcome = while_looping(outcome, before)
+        log.warning(
+            "text from %s not answered: %s texts in the loop window", mask(inbound.phone), recent
         )
+    if outcome.erase:
+        erase_person(session, subscriber, inbound.phone)
+        subscriber = None
+    else:
+        subscriber = _apply(session, subscriber, outcome, inbound, time_zone)
+    bodies = [texts.render(reply, outcome.language) for reply in outcome.replies]
+    _log_messages(session, subscriber, inbound, outcome, bodies, now)
     _record_consent(session, subscriber, outcome, inbound, texts, now)
     _record_escalation(session, subscriber, outcome, inbound, now)
     log.info(
@@ -146,6 +154,101 @@ def _answer(session: Session, inbound: InboundText, texts: Texts, now: dt.dateti
         ",".join(reply.message_id for reply in outcome.replies),
     )
     return bodies
+
+
+def _log_messages(
+    session: Session,
+    subscriber: Subscriber | None,
+    inbound: InboundText,
+    outcome: Outcome,
+    bodies: list[str],
+    now: dt.datetime,
+) -> None:
+    """Log the text and our replies to it."""
+    # Plain INSERTs, not ORM objects: the unit of work was most of each webhook's time.
+    session.flush()
+    subscriber_id = subscriber.id if subscriber is not None else None
+    received_id = session.scalar(
+        sa.insert(Message)
+        .returning(Message.id)
+        .values(
+            subscriber_id=subscriber_id,
+            phone=inbound.phone,
+            direction=Direction.INBOUND,
+            twilio_sid=inbound.message_sid or None,
+            body=inbound.body,
+            status="received",
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    replies = [
+        {
+            "subscriber_id": subscriber_id,
+            "phone": inbound.phone,
+            "direction": Direction.OUTBOUND,
+            "body": body,
+            "message_id": reply.message_id,
+            "status": REPLIED_IN_TWIML,
+            "in_reply_to_id": received_id,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for reply, body in zip(outcome.replies, bodies, strict=True)
+    ]
+    if replies:
+        session.execute(sa.insert(Message), replies)
+
+
+def recent_texts(session: Session, phone: str, since: dt.datetime) -> int:
+    """How many texts this number sent us since a moment (the (phone, created_at) index)."""
+    count = session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Message)
+        .where(
+            Message.phone == phone,
+            Message.created_at >= since,
+            Message.direction == Direction.INBOUND,
+        )
+    )
+    return count or 0
+
+
+def while_looping(outcome: Outcome, before: Profile) -> Outcome:
+    """A number caught in a loop hears nothing; an opt-out and a red flag still count."""
+    if outcome.consent is ConsentAction.OPT_OUT:
+        return dataclasses.replace(outcome, replies=())
+    return Outcome(before, (), escalation=outcome.escalation, reply_language=outcome.reply_language)
+
+
+def erase_person(session: Session, subscriber: Subscriber | None, phone: str) -> None:
+    """Erase what we hold about a number except its consent log, which the law asks us to keep."""
+    for erase in ERASERS:
+        erase(session, phone)
+    if subscriber is not None:
+        session.delete(subscriber)
+    log.info("erased the data of %s at their request", mask(phone))
+
+
+def _erase_messages(session: Session, phone: str) -> None:
+    """Every text to and from the number, and texts queued for it."""
+    session.execute(sa.delete(Message).where(Message.phone == phone))
+
+
+def _erase_escalations(session: Session, phone: str) -> None:
+    """Red flags keep only what counts them (reason, when, how handled), never who or what."""
+    erased_note = sa.case((Escalation.note.is_not(None), ERASED_DETAIL), else_=None)
+    subscriber_ids = sa.select(Subscriber.id).where(Subscriber.phone == phone)
+    session.execute(
+        sa.update(Escalation)
+        .where(sa.or_(Escalation.phone == phone, Escalation.subscriber_id.in_(subscriber_ids)))
+        .values(phone="", detail=ERASED_DETAIL, note=erased_note, subscriber_id=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+# What erasing a person removes, table by table (issue 4 adds its planned messages here).
+ERASERS: tuple[Callable[[Session, str], None], ...] = (_erase_messages, _erase_escalations)
 
 
 def _apply(

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from service.catalog import Catalog, default_catalog
 from service.config import Settings
 from service.conversation import Reply
-from service.keywords import Keywords
+from service.keywords import Keywords, normalize
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,17 @@ class Texts:
         """Bind the shipped (or a given) catalog to the deployment's names."""
         catalog = catalog or default_catalog()
         return cls(catalog, Keywords.from_catalog(catalog), deployment_params(settings))
+
+    @functools.cached_property
+    def spoken_keywords(self) -> dict[str, dict[str, tuple[str, ...]]]:
+        """Per language, each intent's keywords normalized for matching speech (built once)."""
+        return {
+            language: {
+                intent: tuple(normalize(str(word)) for word in words)
+                for intent, words in self.catalog.keywords(language).items()
+            }
+            for language in self.catalog.languages
+        }
 
     def render(self, reply: Reply, language: str) -> str:
         """The words of one reply in one language."""

@@ -77,6 +77,7 @@ def _turn(phone: str) -> phone_line.CallTurn:
         call_sid=required_form_value("CallSid"),
         digits=request.form.get("Digits", "").strip(),
         speech=request.form.get("SpeechResult", "").strip(),
+        step=request.full_path,
     )
 
 
