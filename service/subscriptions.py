@@ -22,6 +22,8 @@ from service.models import (
     Direction,
     Escalation,
     Message,
+    PlannedMessage,
+    Recipient,
     Subscriber,
     utcnow,
 )
@@ -247,8 +249,25 @@ def _erase_escalations(session: Session, phone: str) -> None:
     )
 
 
-# What erasing a person removes, table by table (issue 4 adds its planned messages here).
-ERASERS: tuple[Callable[[Session, str], None], ...] = (_erase_messages, _erase_escalations)
+def _erase_planned(session: Session, phone: str) -> None:
+    """Reminders and check-ins not yet sent (and the record of those that were)."""
+    subscriber_ids = sa.select(Subscriber.id).where(Subscriber.phone == phone)
+    session.execute(
+        sa.delete(PlannedMessage)
+        .where(
+            PlannedMessage.subscriber_id.in_(subscriber_ids),
+            PlannedMessage.recipient == Recipient.SUBSCRIBER,
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+# What erasing a person removes, table by table.
+ERASERS: tuple[Callable[[Session, str], None], ...] = (
+    _erase_messages,
+    _erase_planned,
+    _erase_escalations,
+)
 
 
 def _apply(

@@ -107,3 +107,21 @@ def test_stop_still_works_after_delete(app: Flask, twilio_post: TwilioPost) -> N
     text(twilio_post, "BORRAR")
     assert "no more messages" in text(twilio_post, "STOP")[0]
     assert all_rows(app, Subscriber)[0].status == "stopped"
+
+
+def test_delete_removes_reminders_planned_for_the_person(
+    app: Flask, twilio_post: TwilioPost
+) -> None:
+    from scheduler.planning import plan
+    from scheduler.windows import SendWindows
+    from service.models import PlannedMessage
+
+    enroll(twilio_post)
+    boneline = app.extensions["boneline"]
+    monday = dt.datetime.combine(
+        dt.date.today() + dt.timedelta(days=7 - dt.date.today().weekday()), dt.time(9)
+    )
+    plan(boneline.db, SendWindows.from_settings(boneline.settings), monday)
+    assert len(all_rows(app, PlannedMessage)) == 1
+    text(twilio_post, "DELETE")
+    assert all_rows(app, PlannedMessage) == []
