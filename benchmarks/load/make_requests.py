@@ -85,14 +85,21 @@ def caller(phone: str, rng: random.Random) -> list[Step]:
 
 
 def status_callbacks(phone: str, rng: random.Random) -> list[Step]:
-    """HOOK (after issue 4): POST /sms/status with MessageSid + MessageStatus for sent texts."""
-    return []
+    """A text, then Twilio's callbacks for our TwiML reply to it: sent, delivered, a repeat."""
+    path, form = text(phone, rng.choice(["calcium", "HELP", "MENU"]))
+    reply_sid = f"SM{next(_sids):032x}"
+    callback_path = f"/sms/status?{urlencode({'reply_to': form['MessageSid'], 'n': 0})}"
+    callbacks = [
+        (callback_path, {"MessageSid": reply_sid, "MessageStatus": status, "AccountSid": ACCOUNT})
+        for status in ("sent", "delivered", "delivered")
+    ]
+    return [(path, form), *callbacks]
 
 
 FLOWS: list[tuple[Callable[[str, random.Random], list[Step]], int]] = [
     (texter, 4),
     (caller, 1),
-    (status_callbacks, 0),
+    (status_callbacks, 1),
 ]
 
 
