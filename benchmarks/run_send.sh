@@ -3,7 +3,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-.venv/bin/python}
-PG=${BENCH_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test_issue4_bench}
+PG=${BENCH_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/boneline_bench}
 for options in "--concurrency 32 --rate 150" "--concurrency 64 --rate 400"; do
   rm -f /tmp/boneline-send.sqlite3*
   # shellcheck disable=SC2086

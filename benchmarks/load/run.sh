@@ -3,7 +3,7 @@
 #
 #   benchmarks/load/run.sh TARGET DATABASE SECONDS [RATE]
 #     TARGET    boneline | bare (a Flask app returning a fixed TwiML, same gunicorn flags)
-#     DATABASE  sqlite | postgresql (BENCH_DATABASE_URL, default the local test_issue7; its
+#     DATABASE  sqlite | postgresql (BENCH_DATABASE_URL, default the local boneline_bench; its
 #               schema is DROPPED and rebuilt)
 #     SECONDS   how long wrk runs
 #     RATE      requests/s in total, paced on a schedule; empty = as fast as it can
@@ -33,7 +33,7 @@ if [ "$DATABASE" = sqlite ]; then
   rm -f "$WORK"/bench.sqlite3*
   export DATABASE_URL="sqlite:///$WORK/bench.sqlite3"
 else
-  export DATABASE_URL="${BENCH_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test_issue7}"
+  export DATABASE_URL="${BENCH_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/boneline_bench}"
   python - <<'PY'
 import os, sqlalchemy as sa
 from service.db import make_engine
