@@ -30,8 +30,6 @@ from service.config import Settings
 from service.db import Base, Database
 from service.models import (
     Channel,
-    ConsentAction,
-    ConsentEvent,
     Direction,
     Message,
     PlanStatus,
@@ -41,6 +39,7 @@ from service.models import (
     Subscriber,
 )
 from service.phones import mask
+from service.records import record_opt_out
 from service.sender import Failure, Sender, SendError
 from service.texts import Texts
 
@@ -343,20 +342,16 @@ def apply_failure_to_person(
     if subscriber is None:
         return
     if error.failure is Failure.OPTED_OUT and subscriber.status is not Status.STOPPED:
-        subscriber.status = Status.STOPPED
-        subscriber.enrollment_step = None
-        session.add(
-            ConsentEvent(
-                subscriber=subscriber,
-                phone=subscriber.phone,
-                action=ConsentAction.OPT_OUT,
-                channel="carrier",
-                disclosure_id="carrier.21610",
-                disclosure_version="",
-                language=subscriber.language,
-                evidence=f"Twilio error {error.code}",
-                occurred_at=now,
-            )
+        record_opt_out(
+            session,
+            subscriber,
+            subscriber.phone,
+            channel="carrier",
+            disclosure_id="carrier.21610",
+            disclosure_version="",
+            language=subscriber.language,
+            evidence=f"Twilio error {error.code}",
+            now=now,
         )
     elif error.failure is Failure.INVALID_NUMBER:
         subscriber.number_invalid_at = now

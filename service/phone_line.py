@@ -18,9 +18,7 @@ from service.models import (
     CallStep,
     Channel,
     ConsentAction,
-    ConsentEvent,
     Direction,
-    Escalation,
     Message,
     Stage,
     Status,
@@ -28,6 +26,7 @@ from service.models import (
     utcnow,
 )
 from service.phones import local_time_zone, mask
+from service.records import record_consent, record_escalation, record_opt_out
 from service.subscriptions import local_today
 from service.texts import Texts
 from service.voice_plan import (
@@ -199,7 +198,8 @@ def _subscribe(
         subscriber.due_date = effect.date
     else:
         subscriber.birth_date = effect.date
-    _log_consent(session, subscriber, turn, ConsentAction.OPT_IN, effect, texts, now)
+    fields = _consent_fields(effect, turn, texts, now)
+    record_consent(session, subscriber, turn.phone, ConsentAction.OPT_IN, **fields)
     return subscriber
 
 
@@ -212,36 +212,22 @@ def _opt_out(
     now: dt.datetime,
 ) -> Subscriber | None:
     """Suppress the number at once; the opt-out is logged even for a number we never enrolled."""
-    if subscriber is not None:
-        subscriber.status = Status.STOPPED
-        subscriber.enrollment_step = None
-    _log_consent(session, subscriber, turn, ConsentAction.OPT_OUT, effect, texts, now)
+    record_opt_out(session, subscriber, turn.phone, **_consent_fields(effect, turn, texts, now))
     return subscriber
 
 
-def _log_consent(
-    session: Session,
-    subscriber: Subscriber | None,
-    turn: CallTurn,
-    action: ConsentAction,
-    effect: Subscribe | OptOut,
-    texts: Texts,
-    now: dt.datetime,
-) -> None:
-    """Keep the consent log: who, when, by phone, which disclosure, and the keypress."""
-    session.add(
-        ConsentEvent(
-            subscriber=subscriber,
-            phone=turn.phone,
-            action=action,
-            channel="voice",
-            disclosure_id=effect.disclosure_id,
-            disclosure_version=texts.catalog.version(effect.disclosure_id, effect.language),
-            language=effect.language,
-            evidence=f"{effect.evidence} (call {turn.call_sid})",
-            occurred_at=now,
-        )
-    )
+def _consent_fields(
+    effect: Subscribe | OptOut, turn: CallTurn, texts: Texts, now: dt.datetime
+) -> dict[str, Any]:
+    """What the consent log keeps for a call: the spoken disclosure and the keypress."""
+    return {
+        "channel": "voice",
+        "disclosure_id": effect.disclosure_id,
+        "disclosure_version": texts.catalog.version(effect.disclosure_id, effect.language),
+        "language": effect.language,
+        "evidence": f"{effect.evidence} (call {turn.call_sid})",
+        "now": now,
+    }
 
 
 def _send_text(
@@ -278,17 +264,15 @@ def _escalate(
     now: dt.datetime,
 ) -> Subscriber | None:
     """Record a red flag from a call for the care team."""
-    session.add(
-        Escalation(
-            subscriber=subscriber,
-            phone=turn.phone,
-            source="call",
-            reason=effect.reason,
-            detail=f"{effect.detail} (call {turn.call_sid})",
-            language=effect.language,
-            stage=subscriber.stage.value if subscriber and subscriber.stage else None,
-            created_at=now,
-        )
+    record_escalation(
+        session,
+        subscriber,
+        turn.phone,
+        source="call",
+        reason=effect.reason,
+        detail=f"{effect.detail} (call {turn.call_sid})",
+        language=effect.language,
+        now=now,
     )
     return subscriber
 

@@ -18,7 +18,6 @@ from service.conversation import Outcome, Profile, respond
 from service.models import (
     Channel,
     ConsentAction,
-    ConsentEvent,
     Direction,
     Escalation,
     Message,
@@ -28,6 +27,7 @@ from service.models import (
     utcnow,
 )
 from service.phones import local_time_zone, mask
+from service.records import record_consent, record_escalation
 from service.texts import Texts
 
 log = logging.getLogger(__name__)
@@ -310,18 +310,17 @@ def _record_consent(
     """Keep the consent log: who, when, how, which disclosure, and the words they used."""
     if outcome.consent is None or outcome.consent_disclosure is None:
         return
-    session.add(
-        ConsentEvent(
-            subscriber=subscriber,
-            phone=inbound.phone,
-            action=outcome.consent,
-            channel="sms",
-            disclosure_id=outcome.consent_disclosure,
-            disclosure_version=texts.catalog.version(outcome.consent_disclosure, outcome.language),
-            language=outcome.language,
-            evidence=inbound.body,
-            occurred_at=now,
-        )
+    record_consent(
+        session,
+        subscriber,
+        inbound.phone,
+        outcome.consent,
+        channel="sms",
+        disclosure_id=outcome.consent_disclosure,
+        disclosure_version=texts.catalog.version(outcome.consent_disclosure, outcome.language),
+        language=outcome.language,
+        evidence=inbound.body,
+        now=now,
     )
 
 
@@ -335,15 +334,13 @@ def _record_escalation(
     """Record a red flag for the care team."""
     if outcome.escalation is None:
         return
-    session.add(
-        Escalation(
-            subscriber=subscriber,
-            phone=inbound.phone,
-            source="text",
-            reason=outcome.escalation,
-            detail=inbound.body,
-            language=outcome.language,
-            stage=outcome.profile.stage.value if outcome.profile.stage else None,
-            created_at=now,
-        )
+    record_escalation(
+        session,
+        subscriber,
+        inbound.phone,
+        source="text",
+        reason=outcome.escalation,
+        detail=inbound.body,
+        language=outcome.language,
+        now=now,
     )
