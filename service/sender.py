@@ -138,24 +138,29 @@ def classify_transport_error(error: requests.exceptions.RequestException) -> Fai
 
 
 class PrintingSender:
-    """The local demo's sender: says what it would send and returns a made-up SID."""
+    """The local demo's sender: says what it would send, keeps it, and returns a made-up SID."""
 
     def __init__(self, echo: Callable[[str], None] = print) -> None:
-        """Print with `echo` (the CLI passes click.echo)."""
+        """Print with `echo` (the CLI passes click.echo; the simulator prints nothing itself)."""
         self.echo = echo
-        self.sent: list[tuple[str, str]] = []
+        self.sent: list[tuple[str, str, str]] = []
 
     def send_sms(self, to: str, body: str) -> str:
         """Print the text instead of sending it."""
-        self.sent.append((to, body))
+        self.sent.append(("sms", to, body))
         self.echo(f"would send to {mask(to)}: {body}")
         return "SM" + uuid.uuid4().hex
 
     def place_call(self, to: str, url: str) -> str:
         """Print the call instead of placing it."""
-        self.sent.append((to, url))
+        self.sent.append(("call", to, url))
         self.echo(f"would call {mask(to)}: {url}")
         return "CA" + uuid.uuid4().hex
+
+    def take(self) -> list[tuple[str, str, str]]:
+        """What was sent since the last call, oldest first, as (sms or call, to, text or URL)."""
+        sent, self.sent = self.sent, []
+        return sent
 
     def close(self) -> None:
         """Nothing to close."""

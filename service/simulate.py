@@ -26,6 +26,7 @@ from service.models import PlanStatus, Subscriber, utcnow
 from service.phone_menu import MENU_PATH
 from service.phones import InvalidPhoneNumber, local_time_zone, mask, to_e164
 from service.reminder_calls import ANSWER_PATH, UnknownMessageError
+from service.sender import PrintingSender
 from service.subscriptions import InboundText, receive_text
 
 planned = Base.metadata.tables["planned_messages"]
@@ -53,35 +54,16 @@ Type a line to text it to BoneLine as the chosen number. Commands:
   :quit             leave (or end the input)"""
 
 
-class RecordingSender:
-    """Our sender boundary for the simulator: keeps each text and call instead of sending it."""
-
-    def __init__(self) -> None:
-        """Start with nothing sent."""
-        self.sent: list[tuple[str, str, str]] = []
-
-    def send_sms(self, to: str, body: str) -> str:
-        """Keep the text."""
-        self.sent.append(("sms", to, body))
-        return new_sid("SM")
-
-    def place_call(self, to: str, url: str) -> str:
-        """Keep the call."""
-        self.sent.append(("call", to, url))
-        return new_sid("CA")
-
-    def take(self) -> list[tuple[str, str, str]]:
-        """What was sent since the last call, oldest first."""
-        sent, self.sent = self.sent, []
-        return sent
-
-
 @dataclass(frozen=True)
 class Spoken:
     """What one TwiML document says, and where the answer goes (None: the call hangs up)."""
 
     lines: tuple[str, ...]
     action: str | None
+
+
+def _quiet(_line: str) -> None:
+    """The simulator shows sends itself, on the person's clock."""
 
 
 def new_sid(prefix: str) -> str:
@@ -127,7 +109,7 @@ class Simulator:
     boneline: Boneline
     phone: str = DEFAULT_PHONE
     now: dt.datetime = field(default_factory=lambda: utcnow().replace(second=0, microsecond=0))
-    sender: RecordingSender = field(default_factory=RecordingSender)
+    sender: PrintingSender = field(default_factory=lambda: PrintingSender(_quiet))
     call: Call | None = None
     done: bool = False
 
