@@ -199,7 +199,8 @@ def _subscribe(
     else:
         subscriber.birth_date = effect.date
     fields = _consent_fields(effect, turn, texts, now)
-    record_consent(session, subscriber, turn.phone, ConsentAction.OPT_IN, **fields)
+    session.flush()  # a new subscriber gets its id
+    record_consent(session, subscriber.id, turn.phone, ConsentAction.OPT_IN, **fields)
     return subscriber
 
 
@@ -266,8 +267,9 @@ def _escalate(
     """Record a red flag from a call for the care team."""
     record_escalation(
         session,
-        subscriber,
+        subscriber.id if subscriber is not None else None,
         turn.phone,
+        stage=subscriber.stage if subscriber is not None else None,
         source="call",
         reason=effect.reason,
         detail=f"{effect.detail} (call {turn.call_sid})",

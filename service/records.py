@@ -1,17 +1,21 @@
-"""Consent and red-flag records, written the same way from texts, calls and sends."""
+"""Consent and red-flag records, written the same way from texts, calls and sends.
+
+They take the subscriber's id, not an ORM object: the text webhook works with plain rows.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from service.models import ConsentAction, ConsentEvent, Escalation, Status, Subscriber
+from service.models import ConsentAction, ConsentEvent, Escalation, Stage, Status, Subscriber
 
 
 def record_consent(
     session: Session,
-    subscriber: Subscriber | None,
+    subscriber_id: int | None,
     phone: str,
     action: ConsentAction,
     *,
@@ -23,9 +27,9 @@ def record_consent(
     now: dt.datetime,
 ) -> None:
     """Keep one consent-log entry: who, when, how, which disclosure, and what they said or did."""
-    session.add(
-        ConsentEvent(
-            subscriber=subscriber,
+    session.execute(
+        sa.insert(ConsentEvent).values(
+            subscriber_id=subscriber_id,
             phone=phone,
             action=action,
             channel=channel,
@@ -56,7 +60,7 @@ def record_opt_out(
         subscriber.enrollment_step = None
     record_consent(
         session,
-        subscriber,
+        subscriber.id if subscriber is not None else None,
         phone,
         ConsentAction.OPT_OUT,
         channel=channel,
@@ -70,9 +74,10 @@ def record_opt_out(
 
 def record_escalation(
     session: Session,
-    subscriber: Subscriber | None,
+    subscriber_id: int | None,
     phone: str,
     *,
+    stage: Stage | None,
     source: str,
     reason: str,
     detail: str,
@@ -80,15 +85,15 @@ def record_escalation(
     now: dt.datetime,
 ) -> None:
     """Record a red flag for the care team, with the person's stage when we know it."""
-    session.add(
-        Escalation(
-            subscriber=subscriber,
+    session.execute(
+        sa.insert(Escalation).values(
+            subscriber_id=subscriber_id,
             phone=phone,
             source=source,
             reason=reason,
             detail=detail,
             language=language,
-            stage=subscriber.stage.value if subscriber and subscriber.stage else None,
+            stage=stage.value if stage else None,
             created_at=now,
         )
     )

@@ -7,6 +7,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from service.config import Settings
 from service.conversation import Outcome, Profile, respond
+from service.db import Base
 from service.models import (
     Channel,
     ConsentAction,
@@ -23,6 +25,8 @@ from service.models import (
     Message,
     PlannedMessage,
     Recipient,
+    Stage,
+    Status,
     Subscriber,
     utcnow,
 )
@@ -44,6 +48,33 @@ class InboundText:
     body: str
     message_sid: str | None = None
     zip_code: str | None = None
+
+
+class SubscriberFields(Protocol):
+    """What a text needs of a subscriber: a `subscribers` row or a `Subscriber` object."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def status(self) -> Status: ...
+    @property
+    def language(self) -> str: ...
+    @property
+    def channel(self) -> Channel: ...
+    @property
+    def enrollment_step(self) -> str | None: ...
+    @property
+    def stage(self) -> Stage | None: ...
+    @property
+    def due_date(self) -> dt.date | None: ...
+    @property
+    def birth_date(self) -> dt.date | None: ...
+    @property
+    def time_zone(self) -> str: ...
+    @property
+    def zip_code(self) -> str | None: ...
+    @property
+    def last_checkin_at(self) -> dt.datetime | None: ...
 
 
 @dataclass(frozen=True)
@@ -71,25 +102,55 @@ def receive_text(
     loop_limit = loop_limit or LoopLimit()
     try:
         with sessions.begin() as session:
-            earlier = _earlier_replies(session, inbound.message_sid)
+            connection = session.connection()
+            earlier = _earlier_replies(connection, inbound.message_sid)
             if earlier is not None:
                 return earlier
-            return _answer(session, inbound, texts, now, loop_limit)
+            return _answer(connection, session, inbound, texts, now, loop_limit)
     except IntegrityError:
         # Twilio retried while the first delivery was still being answered: reuse that answer.
         with sessions.begin() as session:
-            earlier = _earlier_replies(session, inbound.message_sid)
+            earlier = _earlier_replies(session.connection(), inbound.message_sid)
             if earlier is None:
                 raise
             return earlier
+
+
+# The text webhook's statements, built once: building a statement costs more than running it,
+# and every text runs these (BENCHMARKS.md, "What was fixed along the way").
+_SUBSCRIBERS = Base.metadata.tables["subscribers"]
+_MESSAGES = Base.metadata.tables["messages"]
+_INBOUND_BY_SID = sa.select(_MESSAGES.c.id).where(_MESSAGES.c.twilio_sid == sa.bindparam("sid"))
+_REPLIES_TO = (
+    sa.select(_MESSAGES.c.body)
+    .where(_MESSAGES.c.in_reply_to_id == sa.bindparam("inbound_id"))
+    .order_by(_MESSAGES.c.id)
+)
+_SUBSCRIBER_BY_PHONE = sa.select(_SUBSCRIBERS).where(_SUBSCRIBERS.c.phone == sa.bindparam("phone"))
+_RECENT_INBOUND = (
+    sa.select(sa.func.count())
+    .select_from(_MESSAGES)
+    .where(
+        _MESSAGES.c.phone == sa.bindparam("phone"),
+        _MESSAGES.c.created_at >= sa.bindparam("since"),
+        _MESSAGES.c.direction == Direction.INBOUND,
+    )
+)
+_INSERT_SUBSCRIBER = sa.insert(_SUBSCRIBERS).returning(_SUBSCRIBERS.c.id)
+_INSERT_INBOUND = sa.insert(_MESSAGES).returning(_MESSAGES.c.id)
+_INSERT_REPLIES = sa.insert(_MESSAGES)
+_DELETE_SUBSCRIBER = sa.delete(_SUBSCRIBERS).where(_SUBSCRIBERS.c.phone == sa.bindparam("phone"))
+
+# The subscriber columns a text can change, and how a Profile fills them.
+PROFILE_COLUMNS = ("status", "language", "enrollment_step", "stage", "due_date", "birth_date")
 
 
 # A YES/1 or NO/2 within this long of a back-pain check-in answers the check-in.
 CHECKIN_REPLY_WINDOW = dt.timedelta(hours=72)
 
 
-def profile_of(subscriber: Subscriber | None, now: dt.datetime | None = None) -> Profile:
-    """The conversation's view of a subscriber row."""
+def profile_of(subscriber: SubscriberFields | None, now: dt.datetime | None = None) -> Profile:
+    """The conversation's view of a subscriber row (an ORM object or a plain row)."""
     if subscriber is None:
         return Profile()
     checkin_at = subscriber.last_checkin_at
@@ -112,44 +173,46 @@ def local_today(time_zone: str, now: dt.datetime) -> dt.date:
     return now.replace(tzinfo=dt.UTC).astimezone(ZoneInfo(time_zone)).date()
 
 
-def _earlier_replies(session: Session, message_sid: str | None) -> list[str] | None:
+def _earlier_replies(connection: sa.Connection, message_sid: str | None) -> list[str] | None:
     """What we answered the first time this MessageSid arrived, or None if it is new."""
     if not message_sid:
         return None
-    inbound_id = session.scalar(sa.select(Message.id).where(Message.twilio_sid == message_sid))
+    inbound_id = connection.execute(_INBOUND_BY_SID, {"sid": message_sid}).scalar()
     if inbound_id is None:
         return None
-    bodies = session.scalars(
-        sa.select(Message.body).where(Message.in_reply_to_id == inbound_id).order_by(Message.id)
-    )
-    return list(bodies)
+    return list(connection.execute(_REPLIES_TO, {"inbound_id": inbound_id}).scalars())
 
 
 def _answer(
-    session: Session, inbound: InboundText, texts: Texts, now: dt.datetime, loop_limit: LoopLimit
+    connection: sa.Connection,
+    session: Session,
+    inbound: InboundText,
+    texts: Texts,
+    now: dt.datetime,
+    loop_limit: LoopLimit,
 ) -> list[str]:
     """Decide, apply and log the answer to a new inbound text."""
-    subscriber = session.scalar(sa.select(Subscriber).where(Subscriber.phone == inbound.phone))
+    subscriber = connection.execute(_SUBSCRIBER_BY_PHONE, {"phone": inbound.phone}).one_or_none()
     time_zone = (
         subscriber.time_zone if subscriber else local_time_zone(inbound.phone, inbound.zip_code)
     )
     before = profile_of(subscriber, now)
     outcome = respond(before, inbound.body, local_today(time_zone, now), texts.keywords)
-    recent = recent_texts(session, inbound.phone, now - loop_limit.window)
+    recent = recent_texts(connection, inbound.phone, now - loop_limit.window)
     if recent >= loop_limit.messages:
         outcome = while_looping(outcome, before)
         log.warning(
             "text from %s not answered: %s texts in the loop window", mask(inbound.phone), recent
         )
     if outcome.erase:
-        erase_person(session, subscriber, inbound.phone)
-        subscriber = None
+        erase_person(session, inbound.phone)
+        subscriber_id = None
     else:
-        subscriber = _apply(session, subscriber, outcome, inbound, time_zone)
+        subscriber_id = _apply(connection, subscriber, outcome, inbound, time_zone, now)
     bodies = [texts.render(reply, outcome.language) for reply in outcome.replies]
-    _log_messages(session, subscriber, inbound, outcome, bodies, now)
-    _record_consent(session, subscriber, outcome, inbound, texts, now)
-    _record_escalation(session, subscriber, outcome, inbound, now)
+    _log_messages(connection, subscriber_id, inbound, outcome, bodies, now)
+    _record_consent(session, subscriber_id, outcome, inbound, texts, now)
+    _record_escalation(session, subscriber_id, outcome, inbound, now)
     log.info(
         "text from %s answered with %s",
         mask(inbound.phone),
@@ -159,36 +222,34 @@ def _answer(
 
 
 def _log_messages(
-    session: Session,
-    subscriber: Subscriber | None,
+    connection: sa.Connection,
+    subscriber_id: int | None,
     inbound: InboundText,
     outcome: Outcome,
     bodies: list[str],
     now: dt.datetime,
 ) -> None:
     """Log the text and our replies to it."""
-    # Plain INSERTs, not ORM objects: the unit of work was most of each webhook's time.
-    session.flush()
-    subscriber_id = subscriber.id if subscriber is not None else None
-    received_id = session.scalar(
-        sa.insert(Message)
-        .returning(Message.id)
-        .values(
-            subscriber_id=subscriber_id,
-            phone=inbound.phone,
-            direction=Direction.INBOUND,
-            twilio_sid=inbound.message_sid or None,
-            body=inbound.body,
-            status="received",
-            created_at=now,
-            updated_at=now,
-        )
-    )
+    received_id = connection.execute(
+        _INSERT_INBOUND,
+        {
+            "subscriber_id": subscriber_id,
+            "phone": inbound.phone,
+            "direction": Direction.INBOUND,
+            "channel": Channel.SMS,
+            "twilio_sid": inbound.message_sid or None,
+            "body": inbound.body,
+            "status": "received",
+            "created_at": now,
+            "updated_at": now,
+        },
+    ).scalar_one()
     replies = [
         {
             "subscriber_id": subscriber_id,
             "phone": inbound.phone,
             "direction": Direction.OUTBOUND,
+            "channel": Channel.SMS,
             "body": body,
             "message_id": reply.message_id,
             "status": REPLIED_IN_TWIML,
@@ -199,20 +260,12 @@ def _log_messages(
         for reply, body in zip(outcome.replies, bodies, strict=True)
     ]
     if replies:
-        session.execute(sa.insert(Message), replies)
+        connection.execute(_INSERT_REPLIES, replies)
 
 
-def recent_texts(session: Session, phone: str, since: dt.datetime) -> int:
+def recent_texts(connection: sa.Connection, phone: str, since: dt.datetime) -> int:
     """How many texts this number sent us since a moment (the (phone, created_at) index)."""
-    count = session.scalar(
-        sa.select(sa.func.count())
-        .select_from(Message)
-        .where(
-            Message.phone == phone,
-            Message.created_at >= since,
-            Message.direction == Direction.INBOUND,
-        )
-    )
+    count = connection.execute(_RECENT_INBOUND, {"phone": phone, "since": since}).scalar()
     return count or 0
 
 
@@ -223,12 +276,12 @@ def while_looping(outcome: Outcome, before: Profile) -> Outcome:
     return Outcome(before, (), escalation=outcome.escalation, reply_language=outcome.reply_language)
 
 
-def erase_person(session: Session, subscriber: Subscriber | None, phone: str) -> None:
+def erase_person(session: Session, phone: str) -> None:
     """Erase what we hold about a number except its consent log, which the law asks us to keep."""
     for erase in ERASERS:
         erase(session, phone)
-    if subscriber is not None:
-        session.delete(subscriber)
+    # The database's ON DELETE rules unlink the consent log from the row.
+    session.execute(_DELETE_SUBSCRIBER, {"phone": phone})
     log.info("erased the data of %s at their request", mask(phone))
 
 
@@ -271,37 +324,53 @@ ERASERS: tuple[Callable[[Session, str], None], ...] = (
 
 
 def _apply(
-    session: Session,
-    subscriber: Subscriber | None,
+    connection: sa.Connection,
+    subscriber: SubscriberFields | None,
     outcome: Outcome,
     inbound: InboundText,
     time_zone: str,
-) -> Subscriber | None:
-    """Save the new profile; a number we never heard from gets a row only once it has a status."""
+    now: dt.datetime,
+) -> int | None:
+    """Save what changed; a number we never heard from gets a row only once it has a status."""
     profile = outcome.profile
     if subscriber is None:
         if profile.status is None:
             return None
-        subscriber = Subscriber(phone=inbound.phone, time_zone=time_zone, zip_code=inbound.zip_code)
-        session.add(subscriber)
-    subscriber.status = profile.status or subscriber.status
-    subscriber.language = profile.language
-    subscriber.enrollment_step = profile.enrollment_step
-    subscriber.stage = profile.stage
-    subscriber.due_date = profile.due_date
-    subscriber.birth_date = profile.birth_date
-    subscriber.channel = profile.channel or Channel.SMS
-    if not profile.awaiting_checkin_reply:
-        subscriber.last_checkin_at = None
+        values = _profile_values(profile, None)
+        values.update(phone=inbound.phone, time_zone=time_zone, zip_code=inbound.zip_code)
+        values.update(created_at=now, updated_at=now)
+        subscriber_id: int = connection.execute(_INSERT_SUBSCRIBER, values).scalar_one()
+        return subscriber_id
+    values = _profile_values(profile, subscriber)
     if inbound.zip_code and inbound.zip_code != subscriber.zip_code:
-        subscriber.zip_code = inbound.zip_code
-        subscriber.time_zone = local_time_zone(inbound.phone, inbound.zip_code)
-    return subscriber
+        values.update(
+            zip_code=inbound.zip_code, time_zone=local_time_zone(inbound.phone, inbound.zip_code)
+        )
+    changed = {name: value for name, value in values.items() if getattr(subscriber, name) != value}
+    if changed:
+        connection.execute(
+            sa.update(_SUBSCRIBERS)
+            .where(_SUBSCRIBERS.c.id == subscriber.id)
+            .values(**changed, updated_at=now)
+        )
+    return subscriber.id
+
+
+def _profile_values(profile: Profile, subscriber: SubscriberFields | None) -> dict[str, object]:
+    """The subscriber columns the new profile sets."""
+    values: dict[str, object] = {name: getattr(profile, name) for name in PROFILE_COLUMNS}
+    values["status"] = profile.status or (subscriber.status if subscriber else None)
+    values["channel"] = profile.channel or Channel.SMS
+    if not profile.awaiting_checkin_reply:
+        values["last_checkin_at"] = None
+    elif subscriber is not None:
+        values["last_checkin_at"] = subscriber.last_checkin_at
+    return values
 
 
 def _record_consent(
     session: Session,
-    subscriber: Subscriber | None,
+    subscriber_id: int | None,
     outcome: Outcome,
     inbound: InboundText,
     texts: Texts,
@@ -312,7 +381,7 @@ def _record_consent(
         return
     record_consent(
         session,
-        subscriber,
+        subscriber_id,
         inbound.phone,
         outcome.consent,
         channel="sms",
@@ -326,7 +395,7 @@ def _record_consent(
 
 def _record_escalation(
     session: Session,
-    subscriber: Subscriber | None,
+    subscriber_id: int | None,
     outcome: Outcome,
     inbound: InboundText,
     now: dt.datetime,
@@ -336,8 +405,9 @@ def _record_escalation(
         return
     record_escalation(
         session,
-        subscriber,
+        subscriber_id,
         inbound.phone,
+        stage=outcome.profile.stage,
         source="text",
         reason=outcome.escalation,
         detail=inbound.body,

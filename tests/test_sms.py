@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 
 from service.models import ConsentAction, ConsentEvent, Direction, Message, Subscriber
 from tests.conftest import PUBLIC_BASE_URL, TwilioPost, twilio_signature
-from tests.sms_helpers import PHONE, replies, sms_form, text
+from tests.sms_helpers import PHONE, person_today, replies, sms_form, text
 
 
 def subscriber(app: Flask, phone: str = PHONE) -> Subscriber | None:
@@ -30,9 +30,9 @@ def count(app: Flask, model: type, **filters: object) -> int:
 
 def enroll(post: TwilioPost, phone: str = PHONE, spanish: bool = False) -> None:
     """Walk a pregnant person through enrollment by text, up to and including YES."""
-    due = (dt.date.today() + dt.timedelta(days=120)).strftime("%m/%d/%Y")
+    due = (person_today() + dt.timedelta(days=120)).strftime("%m/%d/%Y")
     if spanish:
-        due = (dt.date.today() + dt.timedelta(days=120)).strftime("%d/%m/%Y")
+        due = (person_today() + dt.timedelta(days=120)).strftime("%d/%m/%Y")
     for body in ["UNIRSE" if spanish else "JOIN", "1", due, "1", "SI" if spanish else "YES"]:
         text(post, body, phone)
 
@@ -42,7 +42,7 @@ def test_full_enrollment_by_text_makes_the_person_active(
 ) -> None:
     assert "Reply 1 if pregnant" in text(twilio_post, "JOIN")[0]
     assert "When is your baby due" in text(twilio_post, "1")[0]
-    due = dt.date.today() + dt.timedelta(days=90)
+    due = person_today() + dt.timedelta(days=90)
     channel_question = text(twilio_post, due.strftime("%B %d"))[0]
     assert f"{due:%B} {due.day}, {due.year}" in channel_question
     confirmation = text(twilio_post, "2")[0]
@@ -178,9 +178,9 @@ def test_a_birth_date_in_the_future_or_over_a_year_ago_is_asked_again(
 ) -> None:
     text(twilio_post, "JOIN")
     text(twilio_post, "2")
-    tomorrow = dt.date.today() + dt.timedelta(days=2)
+    tomorrow = person_today() + dt.timedelta(days=2)
     assert "has not come yet" in text(twilio_post, tomorrow.isoformat())[0]
-    long_ago = dt.date.today() - dt.timedelta(days=400)
+    long_ago = person_today() - dt.timedelta(days=400)
     assert "more than a year ago" in text(twilio_post, long_ago.isoformat())[0]
     assert "Got it" in text(twilio_post, "today")[0]
 
@@ -190,12 +190,12 @@ def test_born_moves_an_active_subscriber_to_postpartum(app: Flask, twilio_post: 
     assert "Congratulations" in text(twilio_post, "BORN")[0]
     person = subscriber(app)
     assert person is not None
-    assert (person.stage, person.birth_date) == ("postpartum", dt.date.today())
+    assert (person.stage, person.birth_date) == ("postpartum", person_today())
 
 
 def test_nacio_with_a_spanish_date_records_that_date(app: Flask, twilio_post: TwilioPost) -> None:
     enroll(twilio_post, spanish=True)
-    yesterday = dt.date.today() - dt.timedelta(days=1)
+    yesterday = person_today() - dt.timedelta(days=1)
     months = [
         "enero",
         "febrero",
