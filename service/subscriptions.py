@@ -7,7 +7,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -103,10 +103,17 @@ def receive_text(
     try:
         with sessions.begin() as session:
             connection = session.connection()
-            earlier = _earlier_replies(connection, inbound.message_sid)
-            if earlier is not None:
-                return earlier
-            return _answer(connection, session, inbound, texts, now, loop_limit)
+            known = connection.execute(
+                _WHAT_WE_KNOW,
+                {
+                    "sid": inbound.message_sid,
+                    "phone": inbound.phone,
+                    "since": now - loop_limit.window,
+                },
+            ).one()
+            if known.earlier_id is not None:
+                return _replies_to(connection, known.earlier_id)
+            return _answer(connection, session, inbound, texts, now, known, loop_limit)
     except IntegrityError:
         # Twilio retried while the first delivery was still being answered: reuse that answer.
         with sessions.begin() as session:
@@ -126,7 +133,6 @@ _REPLIES_TO = (
     .where(_MESSAGES.c.in_reply_to_id == sa.bindparam("inbound_id"))
     .order_by(_MESSAGES.c.id)
 )
-_SUBSCRIBER_BY_PHONE = sa.select(_SUBSCRIBERS).where(_SUBSCRIBERS.c.phone == sa.bindparam("phone"))
 _RECENT_INBOUND = (
     sa.select(sa.func.count())
     .select_from(_MESSAGES)
@@ -135,6 +141,17 @@ _RECENT_INBOUND = (
         _MESSAGES.c.created_at >= sa.bindparam("since"),
         _MESSAGES.c.direction == Direction.INBOUND,
     )
+)
+# One round trip for all a new text needs to know: whether this MessageSid came before, how
+# many texts the number sent lately (loop protection), and its subscriber row if it has one.
+_WHAT_WE_KNOW = sa.select(
+    _INBOUND_BY_SID.scalar_subquery().label("earlier_id"),
+    _RECENT_INBOUND.scalar_subquery().label("recent"),
+    *_SUBSCRIBERS.c,
+).select_from(
+    sa.select(sa.literal_column("1").label("one"))
+    .subquery()
+    .outerjoin(_SUBSCRIBERS, _SUBSCRIBERS.c.phone == sa.bindparam("phone"))
 )
 _INSERT_SUBSCRIBER = sa.insert(_SUBSCRIBERS).returning(_SUBSCRIBERS.c.id)
 _INSERT_INBOUND = sa.insert(_MESSAGES).returning(_MESSAGES.c.id)
@@ -180,6 +197,11 @@ def _earlier_replies(connection: sa.Connection, message_sid: str | None) -> list
     inbound_id = connection.execute(_INBOUND_BY_SID, {"sid": message_sid}).scalar()
     if inbound_id is None:
         return None
+    return _replies_to(connection, inbound_id)
+
+
+def _replies_to(connection: sa.Connection, inbound_id: int) -> list[str]:
+    """The bodies we answered one logged inbound text with, in order."""
     return list(connection.execute(_REPLIES_TO, {"inbound_id": inbound_id}).scalars())
 
 
@@ -189,27 +211,30 @@ def _answer(
     inbound: InboundText,
     texts: Texts,
     now: dt.datetime,
+    known: sa.Row[Any],
     loop_limit: LoopLimit,
 ) -> list[str]:
     """Decide, apply and log the answer to a new inbound text."""
-    subscriber = connection.execute(_SUBSCRIBER_BY_PHONE, {"phone": inbound.phone}).one_or_none()
+    subscriber: SubscriberFields | None = known if known.id is not None else None
     time_zone = (
         subscriber.time_zone if subscriber else local_time_zone(inbound.phone, inbound.zip_code)
     )
     before = profile_of(subscriber, now)
     outcome = respond(before, inbound.body, local_today(time_zone, now), texts.keywords)
-    recent = recent_texts(connection, inbound.phone, now - loop_limit.window)
-    if recent >= loop_limit.messages:
+    if known.recent >= loop_limit.messages:
         outcome = while_looping(outcome, before)
         log.warning(
-            "text from %s not answered: %s texts in the loop window", mask(inbound.phone), recent
+            "text from %s not answered: %s texts in the loop window",
+            mask(inbound.phone),
+            known.recent,
         )
+    # Everything is decided before the first write, so SQLite's write lock is held briefly.
+    bodies = [texts.render(reply, outcome.language) for reply in outcome.replies]
     if outcome.erase:
         erase_person(session, inbound.phone)
         subscriber_id = None
     else:
         subscriber_id = _apply(connection, subscriber, outcome, inbound, time_zone, now)
-    bodies = [texts.render(reply, outcome.language) for reply in outcome.replies]
     _log_messages(connection, subscriber_id, inbound, outcome, bodies, now)
     _record_consent(session, subscriber_id, outcome, inbound, texts, now)
     _record_escalation(session, subscriber_id, outcome, inbound, now)
@@ -261,12 +286,6 @@ def _log_messages(
     ]
     if replies:
         connection.execute(_INSERT_REPLIES, replies)
-
-
-def recent_texts(connection: sa.Connection, phone: str, since: dt.datetime) -> int:
-    """How many texts this number sent us since a moment (the (phone, created_at) index)."""
-    count = connection.execute(_RECENT_INBOUND, {"phone": phone, "since": since}).scalar()
-    return count or 0
 
 
 def while_looping(outcome: Outcome, before: Profile) -> Outcome:

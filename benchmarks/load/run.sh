@@ -2,7 +2,8 @@
 # Run the web service as the Procfile runs it, drive it with wrk over loopback, sample memory.
 #
 #   benchmarks/load/run.sh TARGET DATABASE SECONDS [RATE]
-#     TARGET    boneline | bare (a Flask app returning a fixed TwiML, same gunicorn flags)
+#     TARGET    boneline | bare (a Flask app returning a fixed TwiML, same gunicorn flags) |
+#               floor (the bare app plus a signature check and one durable INSERT per request)
 #     DATABASE  sqlite | postgresql (BENCH_DATABASE_URL, default the local boneline_bench; its
 #               schema is DROPPED and rebuilt)
 #     SECONDS   how long wrk runs
@@ -54,8 +55,8 @@ REQUESTS="$WORK/requests-$PEOPLE.tsv"
 
 # The Procfile's web line, exactly; the bare app only swaps the app it names.
 WEB_LINE="$(grep '^web:' "$ROOT/Procfile" | cut -d: -f2-)"
-if [ "$TARGET" = bare ]; then
-  WEB_LINE="${WEB_LINE/service:create_app()/bare_app:create_app()}"
+if [ "$TARGET" = bare ] || [ "$TARGET" = floor ]; then
+  WEB_LINE="${WEB_LINE/service:create_app()/${TARGET}_app:create_app()}"
   export PYTHONPATH="$HERE"
 fi
 echo "web: $WEB_LINE"
