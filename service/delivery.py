@@ -9,7 +9,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
-from service.models import Message, PlannedMessage, PlanStatus
+from service.db import Base
+from service.models import PlannedMessage, PlanStatus
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,9 @@ CALL_STATUS_RANK = {
 UNANSWERED_CALL = frozenset({"busy", "no-answer", "failed"})
 MAX_CALL_ATTEMPTS = 3
 UNREACHABLE_CODES = frozenset({30003, 30005, 30006})
+
+_MESSAGES = Base.metadata.tables["messages"]
+_ID_BY_SID = sa.select(_MESSAGES.c.id).where(_MESSAGES.c.twilio_sid == sa.bindparam("sid"))
 
 
 @dataclass(frozen=True)
@@ -76,21 +80,38 @@ def record_call_status(
 def _advance(
     session: Session, update: StatusUpdate, ranks: dict[str, int], now: dt.datetime
 ) -> bool:
-    """Move the logged message forward to this status, once."""
-    message = session.scalar(
-        sa.select(Message).where(Message.twilio_sid == update.sid).with_for_update()
-    )
-    if message is None and update.reply_to is not None:
-        message = _twiml_reply(session, update.sid, *update.reply_to)
-    if message is None:
+    """Move the logged message forward to this status, once.
+
+    One conditional UPDATE: the database compares ranks, so two callbacks racing for the same
+    message cannot move it backwards, and no row lock is held while Python decides.
+    """
+    rank = ranks.get(update.status, 0)
+    if _move_forward(session, update, ranks, rank, now):
+        return True
+    if update.reply_to is None or _has_sid(session, update.sid):
+        return False  # a repeat, an out-of-order callback, or a SID we did not send
+    if not _name_twiml_reply(session, update.sid, *update.reply_to):
         log.info("status %s for a SID we did not send", update.status)
         return False
-    if ranks.get(update.status, 0) <= ranks.get(message.status, 0):
-        return False
-    message.status = update.status
-    message.updated_at = now
+    return _move_forward(session, update, ranks, rank, now)
+
+
+def _move_forward(
+    session: Session, update: StatusUpdate, ranks: dict[str, int], rank: int, now: dt.datetime
+) -> bool:
+    """Set the status where it ranks lower than this one; whether a row moved."""
+    current_rank = sa.case(ranks, value=_MESSAGES.c.status, else_=0)
+    values: dict[str, object] = {"status": update.status, "updated_at": now}
     if update.error_code:
-        message.error_code = update.error_code
+        values["error_code"] = update.error_code
+    moved = session.execute(
+        sa.update(_MESSAGES)
+        .where(_MESSAGES.c.twilio_sid == update.sid, current_rank < rank)
+        .values(values)
+    )
+    if not moved.rowcount:  # type: ignore[attr-defined]
+        return False
+    if update.error_code:
         session.execute(
             sa.update(PlannedMessage)
             .where(PlannedMessage.twilio_sid == update.sid)
@@ -101,23 +122,33 @@ def _advance(
     return True
 
 
-def _twiml_reply(session: Session, sid: str, inbound_sid: str, index: int) -> Message | None:
-    """Our log of a TwiML reply, which learns its Twilio SID from its first status callback."""
-    inbound_id = session.scalar(sa.select(Message.id).where(Message.twilio_sid == inbound_sid))
-    if inbound_id is None:
-        return None
-    reply = session.scalar(
-        sa.select(Message)
-        .where(Message.in_reply_to_id == inbound_id)
-        .order_by(Message.id)
+def _has_sid(session: Session, sid: str) -> bool:
+    """Whether a logged message carries this Twilio SID."""
+    return session.execute(_ID_BY_SID, {"sid": sid}).first() is not None
+
+
+def _name_twiml_reply(session: Session, sid: str, inbound_sid: str, index: int) -> bool:
+    """Give a TwiML reply its Twilio SID, learnt from its first status callback."""
+    replies = (
+        sa.select(_MESSAGES.c.id)
+        .where(
+            _MESSAGES.c.in_reply_to_id
+            == sa.select(_MESSAGES.c.id)
+            .where(_MESSAGES.c.twilio_sid == inbound_sid)
+            .scalar_subquery()
+        )
+        .order_by(_MESSAGES.c.id)
         .offset(index)
         .limit(1)
-        .with_for_update()
+        .scalar_subquery()
     )
-    if reply is None or reply.twilio_sid not in (None, sid):
-        return None
-    reply.twilio_sid = sid
-    return reply
+    named = session.execute(
+        sa.update(_MESSAGES)
+        .where(_MESSAGES.c.id == replies, _MESSAGES.c.twilio_sid.is_(None))
+        .values(twilio_sid=sid)
+    )
+    # Zero rows: no such reply, or a racing callback named it first (then the SID is there).
+    return bool(named.rowcount) or _has_sid(session, sid)  # type: ignore[attr-defined]
 
 
 def _plan_call_retry(session: Session, sid: str, now: dt.datetime, gap: dt.timedelta) -> None:
