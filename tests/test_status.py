@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 import sqlalchemy as sa
 from flask import Flask
 
+from service.config import load_settings
 from service.db import Database
+from service.delivery import StatusUpdate, record_sms_status
 from service.models import Channel, Message, PlannedMessage, PlanStatus
+from service.subscriptions import InboundText, receive_text
+from service.texts import Texts
 from tests.conftest import TwilioPost
 from tests.reminder_helpers import add_subscriber, planned_rows
 
@@ -148,3 +153,30 @@ def test_a_retry_that_would_fall_after_the_window_is_not_planned(
     add_sent(database, CALL_SID, Channel.VOICE, window_hours=1)
     twilio_post("/voice/status", call_status("failed"))
     assert planned_rows(database)[0].status is PlanStatus.SENT
+
+
+def test_callbacks_racing_for_one_twiml_reply_name_it_once_and_end_at_the_latest_status(
+    database: Database,
+) -> None:
+    texts = Texts.from_settings(load_settings({}, environ={}))
+    inbound = InboundText("+12125550101", "JOIN", message_sid="SM" + "1" * 32)
+    receive_text(database.Session, inbound, texts)
+    reply_sid = "SM" + "2" * 32
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    statuses = ["sent", "delivered", "sent", "delivered"] * 4
+    start = threading.Barrier(len(statuses))
+    moved: list[bool] = []
+
+    def callback(status: str) -> None:
+        update = StatusUpdate(reply_sid, status, reply_to=(inbound.message_sid or "", 0))
+        start.wait()
+        moved.append(record_sms_status(database.Session, update, now))
+
+    threads = [threading.Thread(target=callback, args=(status,)) for status in statuses]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    reply = logged(database, reply_sid)
+    assert (reply.message_id, reply.status) == ("enroll.ask_stage", "delivered")
+    assert 1 <= moved.count(True) <= 2  # sent then delivered, or delivered first
