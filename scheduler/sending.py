@@ -56,6 +56,7 @@ OUTBOX_MAX_AGE = dt.timedelta(hours=24)
 OUTBOX_BATCH = 100
 
 ALERT_ITEM = "alert.care_team"
+ALERT_ERASED_ITEM = "alert.care_team_erased"
 ALERT_LOOKBACK = dt.timedelta(days=1)
 CARE_TEAM_LANGUAGE = "en"
 BACKOFF_SECONDS = 0.5
@@ -74,7 +75,7 @@ class Claimed:
     """One claimed row, with what sending it needs."""
 
     id: int
-    subscriber_id: int
+    subscriber_id: int | None
     phone: str
     recipient: Recipient
     channel: Channel
@@ -243,16 +244,19 @@ class SendJob:
     def _send(self, row: Claimed) -> str:
         """Send one claimed row through the sender boundary."""
         if row.recipient is Recipient.CARE_TEAM:
-            body = self.texts.catalog.text(
-                row.message_id,
-                CARE_TEAM_LANGUAGE,
-                **self.texts.params,
-                last_digits=row.phone[-4:],
-            )
-            return self.sender.send_sms(self.settings.CARE_TEAM_PHONE, body)
+            return self.sender.send_sms(self.settings.CARE_TEAM_PHONE, self.alert_body(row))
         if row.channel is Channel.VOICE:
             return self.sender.place_call(row.phone, self.call_url(row))
         return self.sender.send_sms(row.phone, self.body(row))
+
+    def alert_body(self, row: Claimed) -> str:
+        """The care team's alert: the last digits, or that the person had their number erased."""
+        catalog, params = self.texts.catalog, self.texts.params
+        if row.phone:
+            return catalog.text(
+                row.message_id, CARE_TEAM_LANGUAGE, **params, last_digits=row.phone[-4:]
+            )
+        return catalog.text(ALERT_ERASED_ITEM, CARE_TEAM_LANGUAGE, **params)
 
     def body(self, row: Claimed) -> str:
         """The text of a scheduled message in the person's language."""
@@ -410,26 +414,20 @@ def queue_care_team_alerts(database: Database, now: dt.datetime) -> int:
     escalations = Base.metadata.tables["escalations"]
     with database.engine.begin() as connection:
         fresh = connection.execute(
-            sa.select(escalations.c.id, escalations.c.subscriber_id)
+            sa.select(escalations.c.id)
             .outerjoin(planned, planned.c.escalation_id == escalations.c.id)
-            .where(
-                planned.c.id.is_(None),
-                escalations.c.subscriber_id.is_not(None),
-                escalations.c.created_at >= now - ALERT_LOOKBACK,
-            )
-        ).all()
-        rows = [
-            _alert_row(escalation_id, subscriber_id, now) for escalation_id, subscriber_id in fresh
-        ]
+            .where(planned.c.id.is_(None), escalations.c.created_at >= now - ALERT_LOOKBACK)
+        ).scalars()
+        rows = [_alert_row(escalation_id, now) for escalation_id in fresh]
         if rows:
             connection.execute(insert_ignoring_duplicates(database, planned), rows)
     return len(rows)
 
 
-def _alert_row(escalation_id: int, subscriber_id: int, now: dt.datetime) -> dict[str, Any]:
-    """The outbox row for one care-team alert."""
+def _alert_row(escalation_id: int, now: dt.datetime) -> dict[str, Any]:
+    """The outbox row for one care-team alert: tied to the escalation, not to a subscriber."""
     return {
-        "subscriber_id": subscriber_id,
+        "subscriber_id": None,
         "item_key": f"alert.{escalation_id}",
         "local_date": now.date(),
         "send_at": now,
@@ -536,16 +534,22 @@ def mark_stale_sends_unknown(database: Database, now: dt.datetime, stale_minutes
 
 def claimed_rows() -> sa.Select[Any]:
     """The columns a send needs from a planned row and its subscriber, in `Claimed` order."""
-    return sa.select(
-        planned.c.id,
-        planned.c.subscriber_id,
-        subscribers.c.phone,
-        planned.c.recipient,
-        planned.c.channel,
-        planned.c.item_key,
-        planned.c.message_id,
-        planned.c.language,
-    ).join(subscribers, subscribers.c.id == planned.c.subscriber_id)
+    escalations = Base.metadata.tables["escalations"]
+    return (
+        sa.select(
+            planned.c.id,
+            planned.c.subscriber_id,
+            # A care-team alert names the person by the escalation's number ("" once erased).
+            sa.func.coalesce(subscribers.c.phone, escalations.c.phone, "").label("phone"),
+            planned.c.recipient,
+            planned.c.channel,
+            planned.c.item_key,
+            planned.c.message_id,
+            planned.c.language,
+        )
+        .outerjoin(subscribers, subscribers.c.id == planned.c.subscriber_id)
+        .outerjoin(escalations, escalations.c.id == planned.c.escalation_id)
+    )
 
 
 def due_preview(database: Database, now: dt.datetime, settings: Settings) -> Iterator[Any]:
@@ -559,7 +563,10 @@ def due_preview(database: Database, now: dt.datetime, settings: Settings) -> Ite
                 planned.c.send_at <= now,
                 planned.c.send_at >= late,
                 planned.c.window_end > now,
-                subscribers.c.status == Status.ACTIVE,
+                sa.or_(
+                    planned.c.recipient == Recipient.CARE_TEAM,
+                    subscribers.c.status == Status.ACTIVE,
+                ),
             )
             .order_by(planned.c.send_at)
         )

@@ -195,7 +195,11 @@ class PlannedMessage(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    subscriber_id: Mapped[int] = mapped_column(sa.ForeignKey("subscribers.id", ondelete="CASCADE"))
+    # NULL for a care-team alert: it must go out even for a stranger's red flag, and erasing the
+    # person (DELETE) must not cascade it away.
+    subscriber_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("subscribers.id", ondelete="CASCADE")
+    )
     item_key: Mapped[str] = mapped_column(sa.String(64))
     local_date: Mapped[dt.date] = mapped_column(sa.Date)
     send_at: Mapped[dt.datetime] = mapped_column()
@@ -217,7 +221,7 @@ class PlannedMessage(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
-    subscriber: Mapped[Subscriber] = relationship()
+    subscriber: Mapped[Subscriber | None] = relationship()
 
 
 class PlanRun(Base):

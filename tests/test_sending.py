@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from scheduler.jobs import housekeeping_job, plan_job, send_job
 from scheduler.planning import plan, window_zones
-from scheduler.sending import SendJob
+from scheduler.sending import SendJob, queue_care_team_alerts
 from scheduler.windows import SendWindows
 from service.db import Database
 from service.models import (
@@ -320,6 +320,40 @@ def test_an_escalation_alerts_the_care_team_within_a_minute_without_the_full_num
     assert "0101" in body and "2125550101" not in body and "checkin" not in body
     (alert,) = planned_rows(database)
     assert alert.recipient is Recipient.CARE_TEAM and alert.status is PlanStatus.SENT
+
+
+def test_a_red_flag_from_a_number_that_never_joined_still_alerts_the_care_team(
+    database: Database,
+) -> None:
+    settings = scheduler_settings(database, CARE_TEAM_PHONE="+16175550199")
+    texts = Texts.from_settings(settings)
+    (reply,) = receive_text(
+        database.Session, InboundText("+12125550177", "my back hurts so bad"), texts, MONDAY_MORNING
+    )
+    assert "911" in reply
+    sender = RecordingSender()
+    send_job(database, settings, texts, sender, MONDAY_MORNING + dt.timedelta(seconds=30))
+    ((to, body),) = sender.texts.values()
+    assert to == "+16175550199" and "0177" in body and "2125550177" not in body
+
+
+def test_delete_right_after_a_red_flag_does_not_cancel_the_care_team_alert(
+    database: Database,
+) -> None:
+    settings = scheduler_settings(database, CARE_TEAM_PHONE="+16175550199")
+    texts = Texts.from_settings(settings)
+    phone = "+12125550101"
+    add_subscriber(database, phone)
+    receive_text(database.Session, InboundText(phone, "I fell down"), texts, MONDAY_MORNING)
+    assert queue_care_team_alerts(database, MONDAY_MORNING) == 1
+    receive_text(database.Session, InboundText(phone, "DELETE"), texts, MONDAY_MORNING)
+    sender = RecordingSender()
+    send_job(database, settings, texts, sender, MONDAY_MORNING + dt.timedelta(seconds=30))
+    ((to, body),) = sender.texts.values()
+    assert to == "+16175550199"
+    assert "erase their number" in body and "0101" not in body
+    (alert,) = planned_rows(database)
+    assert (alert.recipient, alert.status) == (Recipient.CARE_TEAM, PlanStatus.SENT)
 
 
 def test_no_care_team_phone_means_no_alert_rows(database: Database) -> None:
