@@ -15,6 +15,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 
 from scheduler.jobs import housekeeping_job, plan_job, send_job
 from service import Boneline, create_app
+from service.logs import configure_logging
 from service.sender import Sender, sender_for
 
 log = logging.getLogger(__name__)
@@ -97,9 +98,7 @@ def build_background_scheduler(boneline: Boneline, sender: Sender) -> Background
 
 def main() -> None:
     """Run the jobs until stopped."""
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging()
     scheduler = build_scheduler()
     log.info("scheduler starting: jobs %s", ", ".join(job.id for job in scheduler.get_jobs()))
     try:

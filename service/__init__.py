@@ -16,6 +16,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from service.config import Settings, load_settings
 from service.db import Database
+from service.logs import configure_logging
 from service.texts import Texts
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,7 @@ class Boneline:
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the web app from defaults, the environment, and `config` (tests pass a dict)."""
+    configure_logging()
     app = Flask(__name__, instance_relative_config=True)
     settings = load_settings(config, instance_path=app.instance_path)
     app.config.update(

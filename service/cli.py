@@ -19,6 +19,7 @@ from service.catalog import Catalog, CatalogError
 from service.config import Settings, load_settings
 from service.content_check import check_catalog, format_table
 from service.db import upgrade
+from service.logs import configure_logging
 from service.models import utcnow
 from service.phones import mask
 from service.texts import deployment_params
@@ -37,9 +38,7 @@ def app_settings(app: Flask | None = None) -> Settings:
 @click.group()
 def main() -> None:
     """BoneLine: bone health reminders by text and phone."""
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging()
 
 
 @main.group()

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
@@ -86,3 +89,36 @@ def test_unknown_routes_and_methods_get_short_plain_errors(client: FlaskClient) 
 def test_an_oversized_webhook_body_is_refused_not_crashed(twilio_post: TwilioPost) -> None:
     response = twilio_post("/sms", sms_form("x" * 100_000))
     assert response.status_code == 413
+
+
+LOG_PROBE = """
+import logging, sys
+{setup}
+from service import create_app
+create_app({{"DATABASE_URL": "sqlite:///" + sys.argv[1]}})
+logging.getLogger("service.sms").info("text from %s answered", "***0143")
+logging.getLogger("service.sms").debug("not shown at INFO")
+"""
+
+
+def run_log_probe(tmp_path: Path, setup: str = "") -> str:
+    """What a fresh process that builds the app and logs one line prints to stderr."""
+    probe = LOG_PROBE.format(setup=setup)
+    database = str(tmp_path / "probe.sqlite3")
+    done = subprocess.run(
+        [sys.executable, "-c", probe, database], capture_output=True, text=True, check=True
+    )
+    return done.stderr
+
+
+def test_the_web_app_logs_its_own_info_lines_where_nothing_set_up_logging(tmp_path: Path) -> None:
+    stderr = run_log_probe(tmp_path)
+    assert "INFO service.sms: text from ***0143 answered" in stderr
+    assert "not shown" not in stderr
+
+
+def test_the_web_app_leaves_a_hosts_logging_setup_alone(tmp_path: Path) -> None:
+    setup = "logging.basicConfig(level=logging.DEBUG, format='HOST %(message)s')"
+    stderr = run_log_probe(tmp_path, setup)
+    assert "HOST text from ***0143 answered" in stderr
+    assert "HOST not shown at INFO" in stderr
