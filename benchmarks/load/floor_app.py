@@ -12,7 +12,7 @@ import datetime as dt
 import os
 
 import sqlalchemy as sa
-from bare_app import TWIML
+from bare_app import TWIML, WEBHOOK_PATHS
 from flask import Flask, Response, abort, request
 from twilio.request_validator import RequestValidator
 
@@ -44,11 +44,6 @@ def create_app() -> Flask:
         """Say the app is up."""
         return {"status": "ok"}
 
-    @app.post("/sms")
-    @app.post("/voice")
-    @app.post("/voice/menu")
-    @app.post("/sms/status")
-    @app.post("/voice/status")
     def logged() -> Response:
         """Check the signature, log the request durably, answer with the fixed TwiML."""
         path = request.full_path if request.query_string else request.path
@@ -72,4 +67,6 @@ def create_app() -> Flask:
             connection.execute(INSERT, row)
         return Response(TWIML, mimetype="text/xml")
 
+    for path in WEBHOOK_PATHS:
+        app.add_url_rule(path, view_func=logged, methods=["POST"])
     return app
