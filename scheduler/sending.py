@@ -48,6 +48,7 @@ log = logging.getLogger(__name__)
 planned = Base.metadata.tables["planned_messages"]
 subscribers = Base.metadata.tables["subscribers"]
 messages = Base.metadata.tables["messages"]
+escalations = Base.metadata.tables["escalations"]
 
 # Texts the phone line queued for a caller wait in the message log as `queued` with no SID.
 OUTBOX_QUEUED = "queued"
@@ -411,7 +412,6 @@ def _cancel_unwanted(connection: sa.Connection, now: dt.datetime) -> int:
 
 def queue_care_team_alerts(database: Database, now: dt.datetime) -> int:
     """An outbox row for each recent escalation that has none yet (sent on the next pass)."""
-    escalations = Base.metadata.tables["escalations"]
     with database.engine.begin() as connection:
         fresh = connection.execute(
             sa.select(escalations.c.id)
@@ -534,7 +534,6 @@ def mark_stale_sends_unknown(database: Database, now: dt.datetime, stale_minutes
 
 def claimed_rows() -> sa.Select[Any]:
     """The columns a send needs from a planned row and its subscriber, in `Claimed` order."""
-    escalations = Base.metadata.tables["escalations"]
     return (
         sa.select(
             planned.c.id,

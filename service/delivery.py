@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from service.db import Base
 from service.models import PlannedMessage, PlanStatus
+from service.subscriptions import MESSAGE_ID_BY_SID
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,6 @@ MAX_CALL_ATTEMPTS = 3
 UNREACHABLE_CODES = frozenset({30003, 30005, 30006})
 
 _MESSAGES = Base.metadata.tables["messages"]
-_ID_BY_SID = sa.select(_MESSAGES.c.id).where(_MESSAGES.c.twilio_sid == sa.bindparam("sid"))
 
 
 @dataclass(frozen=True)
@@ -85,21 +85,21 @@ def _advance(
     One conditional UPDATE: the database compares ranks, so two callbacks racing for the same
     message cannot move it backwards, and no row lock is held while Python decides.
     """
-    rank = ranks.get(update.status, 0)
-    if _move_forward(session, update, ranks, rank, now):
+    if _move_forward(session, update, ranks, now):
         return True
     if update.reply_to is None or _has_sid(session, update.sid):
         return False  # a repeat, an out-of-order callback, or a SID we did not send
     if not _name_twiml_reply(session, update.sid, *update.reply_to):
         log.info("status %s for a SID we did not send", update.status)
         return False
-    return _move_forward(session, update, ranks, rank, now)
+    return _move_forward(session, update, ranks, now)
 
 
 def _move_forward(
-    session: Session, update: StatusUpdate, ranks: dict[str, int], rank: int, now: dt.datetime
+    session: Session, update: StatusUpdate, ranks: dict[str, int], now: dt.datetime
 ) -> bool:
     """Set the status where it ranks lower than this one; whether a row moved."""
+    rank = ranks.get(update.status, 0)
     current_rank = sa.case(ranks, value=_MESSAGES.c.status, else_=0)
     values: dict[str, object] = {"status": update.status, "updated_at": now}
     if update.error_code:
@@ -124,7 +124,7 @@ def _move_forward(
 
 def _has_sid(session: Session, sid: str) -> bool:
     """Whether a logged message carries this Twilio SID."""
-    return session.execute(_ID_BY_SID, {"sid": sid}).first() is not None
+    return session.execute(MESSAGE_ID_BY_SID, {"sid": sid}).first() is not None
 
 
 def _name_twiml_reply(session: Session, sid: str, inbound_sid: str, index: int) -> bool:

@@ -113,7 +113,7 @@ def receive_text(
             ).one()
             if known.earlier_id is not None:
                 return _replies_to(connection, known.earlier_id)
-            return _answer(connection, session, inbound, texts, now, known, loop_limit)
+            return _answer(session, inbound, texts, now, known, loop_limit)
     except IntegrityError:
         # Twilio retried while the first delivery was still being answered: reuse that answer.
         with sessions.begin() as session:
@@ -127,7 +127,8 @@ def receive_text(
 # and every text runs these (BENCHMARKS.md, "What was fixed along the way").
 _SUBSCRIBERS = Base.metadata.tables["subscribers"]
 _MESSAGES = Base.metadata.tables["messages"]
-_INBOUND_BY_SID = sa.select(_MESSAGES.c.id).where(_MESSAGES.c.twilio_sid == sa.bindparam("sid"))
+# The logged message carrying a Twilio SID (status callbacks look messages up by it too).
+MESSAGE_ID_BY_SID = sa.select(_MESSAGES.c.id).where(_MESSAGES.c.twilio_sid == sa.bindparam("sid"))
 _REPLIES_TO = (
     sa.select(_MESSAGES.c.body)
     .where(_MESSAGES.c.in_reply_to_id == sa.bindparam("inbound_id"))
@@ -145,7 +146,7 @@ _RECENT_INBOUND = (
 # One round trip for all a new text needs to know: whether this MessageSid came before, how
 # many texts the number sent lately (loop protection), and its subscriber row if it has one.
 _WHAT_WE_KNOW = sa.select(
-    _INBOUND_BY_SID.scalar_subquery().label("earlier_id"),
+    MESSAGE_ID_BY_SID.scalar_subquery().label("earlier_id"),
     _RECENT_INBOUND.scalar_subquery().label("recent"),
     *_SUBSCRIBERS.c,
 ).select_from(
@@ -194,7 +195,7 @@ def _earlier_replies(connection: sa.Connection, message_sid: str | None) -> list
     """What we answered the first time this MessageSid arrived, or None if it is new."""
     if not message_sid:
         return None
-    inbound_id = connection.execute(_INBOUND_BY_SID, {"sid": message_sid}).scalar()
+    inbound_id = connection.execute(MESSAGE_ID_BY_SID, {"sid": message_sid}).scalar()
     if inbound_id is None:
         return None
     return _replies_to(connection, inbound_id)
@@ -206,7 +207,6 @@ def _replies_to(connection: sa.Connection, inbound_id: int) -> list[str]:
 
 
 def _answer(
-    connection: sa.Connection,
     session: Session,
     inbound: InboundText,
     texts: Texts,
@@ -215,6 +215,7 @@ def _answer(
     loop_limit: LoopLimit,
 ) -> list[str]:
     """Decide, apply and log the answer to a new inbound text."""
+    connection = session.connection()
     subscriber: SubscriberFields | None = known if known.id is not None else None
     time_zone = (
         subscriber.time_zone if subscriber else local_time_zone(inbound.phone, inbound.zip_code)
@@ -382,8 +383,6 @@ def _profile_values(profile: Profile, subscriber: SubscriberFields | None) -> di
     values["channel"] = profile.channel or Channel.SMS
     if not profile.awaiting_checkin_reply:
         values["last_checkin_at"] = None
-    elif subscriber is not None:
-        values["last_checkin_at"] = subscriber.last_checkin_at
     return values
 
 
