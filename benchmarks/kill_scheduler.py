@@ -31,8 +31,9 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from service.db import Base, Database, upgrade  # noqa: E402
-from service.models import PlannedMessage, PlanStatus, Subscriber  # noqa: E402
+from service.domain.vocabulary import PlanStatus  # noqa: E402
+from service.store.db import Base, Database, upgrade  # noqa: E402
+from service.store.models import PlannedMessage, Subscriber  # noqa: E402
 from tests.test_sending import add_planned_rows  # noqa: E402
 from tests.twilio_servers import (  # noqa: E402
     TEST_ACCOUNT_SID,
@@ -60,7 +61,7 @@ def fresh_database(url: str) -> Database:
 
 def tick(env: dict[str, str], now: dt.datetime) -> subprocess.Popen[bytes]:
     """Start one planning and sending pass in its own process."""
-    command = [sys.executable, "-m", "service.cli", "tick", "--now", now.isoformat()]
+    command = [sys.executable, "-m", "service.tools.cli", "tick", "--now", now.isoformat()]
     return subprocess.Popen(
         command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )

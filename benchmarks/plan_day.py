@@ -13,10 +13,10 @@ import time
 import sqlalchemy as sa
 
 from scheduler.planning import plan
-from scheduler.windows import SendWindows
 from service.config import load_settings
-from service.db import Database
-from service.models import PlannedMessage
+from service.domain.send_windows import SendWindows
+from service.store.db import Database
+from service.store.models import PlannedMessage
 
 # 09:00 UTC on Monday 1 March 2027: a new local day everywhere from New York to Los Angeles.
 NOW = dt.datetime(2027, 3, 1, 9)

@@ -9,7 +9,7 @@ import time
 
 import sqlalchemy as sa
 
-from service.db import Database, upgrade
+from service.store.db import Database, upgrade
 
 ZONES = (
     "America/New_York",

@@ -15,10 +15,11 @@ import sqlalchemy as sa
 from benchmarks.seed import reset
 from scheduler.sending import SendJob
 from service.config import load_settings
-from service.db import Database
-from service.models import PlannedMessage, PlanStatus
-from service.sender import TwilioSender
-from service.texts import Texts
+from service.domain.vocabulary import PlanStatus
+from service.gateway.sender import TwilioSender
+from service.store.db import Database
+from service.store.models import PlannedMessage
+from service.words.texts import Texts
 from tests.twilio_servers import TEST_ACCOUNT_SID, TEST_AUTH_TOKEN, TEST_FROM_NUMBER, FakeTwilio
 
 NOW = dt.datetime(2027, 3, 1, 16)

@@ -23,7 +23,7 @@ from urllib.parse import parse_qsl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "load"))
 
-import make_requests  # noqa: E402
+import make_requests
 
 TOKEN = "bench0123456789abcdef0123456789ab"
 BASE_URL = "https://boneline.example.org"
@@ -49,8 +49,8 @@ def main() -> None:
     parser.add_argument("--database-url", default="")
     arguments = parser.parse_args()
 
-    from service.db import upgrade
-    from service import create_app
+    from service.store.db import upgrade
+    from service.web import create_app
 
     with tempfile.TemporaryDirectory() as folder:
         url = arguments.database_url or f"sqlite:///{folder}/bench.sqlite3"

@@ -5,15 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+from scheduler.alerts import deliver_pending_alerts
 from scheduler.planning import PlanReport, plan
 from scheduler.sending import SendJob, SendReport, mark_stale_sends_unknown
-from scheduler.windows import SendWindows
-from service.alerts import deliver_pending_alerts
 from service.config import Settings
-from service.db import Database
-from service.models import utcnow
-from service.sender import Sender
-from service.texts import Texts
+from service.domain.clock import utcnow
+from service.domain.send_windows import SendWindows
+from service.gateway.sender import Sender
+from service.store.db import Database
+from service.words.texts import Texts
 
 log = logging.getLogger(__name__)
 

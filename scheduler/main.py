@@ -14,9 +14,9 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from scheduler.jobs import housekeeping_job, plan_job, send_job
-from service import Boneline, create_app
+from service.flows.deployment import Deployment, load_deployment
+from service.gateway.sender import Sender, sender_for
 from service.logs import configure_logging
-from service.sender import Sender, sender_for
 
 log = logging.getLogger(__name__)
 
@@ -31,20 +31,20 @@ class Job:
 
     id: str
     every: dt.timedelta
-    run: Callable[[Boneline, Sender], Any]
+    run: Callable[[Deployment, Sender], Any]
 
 
-def _plan(boneline: Boneline, _sender: Sender) -> Any:
+def _plan(boneline: Deployment, _sender: Sender) -> Any:
     """Plan today's messages."""
     return plan_job(boneline.db, boneline.settings)
 
 
-def _send(boneline: Boneline, sender: Sender) -> Any:
+def _send(boneline: Deployment, sender: Sender) -> Any:
     """Send what is due."""
     return send_job(boneline.db, boneline.settings, boneline.texts, sender)
 
 
-def _housekeeping(boneline: Boneline, _sender: Sender) -> Any:
+def _housekeeping(boneline: Deployment, _sender: Sender) -> Any:
     """Mark sends a crash left unfinished."""
     return housekeeping_job(boneline.db, boneline.settings)
 
@@ -58,13 +58,12 @@ JOBS: tuple[Job, ...] = (
 
 def build_scheduler(
     kind: type[BaseScheduler] = BlockingScheduler,
-    boneline: Boneline | None = None,
+    boneline: Deployment | None = None,
     sender: Sender | None = None,
 ) -> BaseScheduler:
-    """A scheduler of `kind` holding every job, wired like the web app (same settings, database)."""
+    """A scheduler of `kind` holding every job, on the same settings and database as the web app."""
     if boneline is None:
-        boneline = create_app().extensions["boneline"]
-    assert boneline is not None
+        boneline = load_deployment()
     if sender is None:
         sender = sender_for(boneline.settings)
     # Each job runs once right away at start instead of waiting a whole interval.
@@ -91,7 +90,7 @@ def build_scheduler(
     return scheduler
 
 
-def build_background_scheduler(boneline: Boneline, sender: Sender) -> BackgroundScheduler:
+def build_background_scheduler(boneline: Deployment, sender: Sender) -> BackgroundScheduler:
     """The same jobs in a background thread, for `boneline run` (web and jobs in one process)."""
     return build_scheduler(BackgroundScheduler, boneline, sender)
 

@@ -9,35 +9,23 @@ memory stays flat however many subscribers there are. A (time zone, local date) 
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import logging
-from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfoNotFoundError
 
-import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
-
-from scheduler.schedule import due_on
-from scheduler.windows import SendWindows, local_date, send_time, utc_window
-from service.db import Base, Database
-from service.models import (
-    Channel,
-    PlanStatus,
-    Recipient,
-    Status,
-)
-from service.phones import area_code_time_zones
+from service.domain.clock import local_date
+from service.domain.phones import area_code_time_zones
+from service.domain.schedule import due_on
+from service.domain.send_windows import SendWindows, send_time, utc_window
+from service.domain.vocabulary import PlanStatus, Recipient
+from service.store import planned
+from service.store.db import Database
 
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 5_000
-
-subscribers = Base.metadata.tables["subscribers"]
-planned_messages = Base.metadata.tables["planned_messages"]
-plan_runs = Base.metadata.tables["plan_runs"]
 
 
 @dataclass
@@ -47,42 +35,6 @@ class PlanReport:
     planned: int = 0
     zones: dict[tuple[str, dt.date], int] = field(default_factory=dict)
     rows: list[dict[str, Any]] = field(default_factory=list)
-
-
-def insert_ignoring_duplicates(database: Database, table: sa.Table) -> Any:
-    """An INSERT that silently skips rows a unique constraint already holds."""
-    if database.is_postgresql:
-        return postgresql.insert(table).on_conflict_do_nothing()
-    return sqlite.insert(table).on_conflict_do_nothing()
-
-
-def write_planned(
-    database: Database, connection: sa.Connection, rows: list[dict[str, Any]]
-) -> None:
-    """Insert planned rows, skipping any already there (COPY + INSERT ... SELECT on PostgreSQL)."""
-    if not database.is_postgresql:
-        connection.execute(insert_ignoring_duplicates(database, planned_messages), rows)
-        return
-    # COPY into a scratch table is several times faster than row-by-row INSERTs over the wire.
-    names = list(rows[0])
-    column_list = ", ".join(names)
-    connection.exec_driver_sql(
-        "CREATE TEMPORARY TABLE IF NOT EXISTS planned_batch "
-        "(LIKE planned_messages INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
-    )
-    cursor = connection.connection.cursor()
-    with cursor.copy(f"COPY planned_batch ({column_list}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row([_plain(row[name]) for name in names])
-    connection.exec_driver_sql(
-        f"INSERT INTO planned_messages ({column_list}) SELECT {column_list} FROM planned_batch "
-        "ON CONFLICT DO NOTHING"
-    )
-
-
-def _plain(value: Any) -> Any:
-    """Enum members as their stored text, everything else as is."""
-    return value.value if isinstance(value, enum.Enum) else value
 
 
 @lru_cache(maxsize=2048)
@@ -122,7 +74,7 @@ def plan(
     if not dry_run and all((zone, local_date(zone, now)) in done for zone in zones):
         return report
     today_by_zone: dict[str, dt.date | None] = {}
-    for page in _active_pages(database, page_size):
+    for page in planned.reachable_pages(database, page_size):
         rows = []
         for row in page:
             zone = row.time_zone
@@ -135,25 +87,19 @@ def plan(
             if key in done:
                 continue
             count = report.zones.setdefault(key, 0)
-            planned = _plan_one(row, today, windows)
-            if planned is not None:
-                rows.append(planned)
+            new_row = _plan_one(row, today, windows)
+            if new_row is not None:
+                rows.append(new_row)
                 report.zones[key] = count + 1
         report.planned += len(rows)
         if dry_run:
             report.rows.extend(rows)
         elif rows:
             with database.engine.begin() as connection:
-                write_planned(database, connection, rows)
+                planned.write_planned(database, connection, rows)
     if not dry_run and report.zones:
         with database.engine.begin() as connection:
-            connection.execute(
-                insert_ignoring_duplicates(database, plan_runs),
-                [
-                    {"time_zone": zone, "local_date": day, "planned": count, "created_at": now}
-                    for (zone, day), count in report.zones.items()
-                ],
-            )
+            planned.record_planned_days(database, connection, report.zones, now)
     log.info("planned %s messages for %s zone days", report.planned, len(report.zones))
     return report
 
@@ -185,14 +131,8 @@ def _plan_one(row: Any, today: dt.date, windows: SendWindows) -> dict[str, Any] 
 
 def _planned_zone_days(database: Database, now: dt.datetime) -> set[tuple[str, dt.date]]:
     """The (time zone, local date) pairs already planned around now."""
-    since = (now - dt.timedelta(days=2)).date()
     with database.engine.connect() as connection:
-        found = connection.execute(
-            sa.select(plan_runs.c.time_zone, plan_runs.c.local_date).where(
-                plan_runs.c.local_date >= since
-            )
-        )
-        return {(zone, day) for zone, day in found}
+        return planned.planned_zone_days(connection, (now - dt.timedelta(days=2)).date())
 
 
 def _local_date_or_none(time_zone: str, now: dt.datetime) -> dt.date | None:
@@ -207,47 +147,4 @@ def _local_date_or_none(time_zone: str, now: dt.datetime) -> dt.date | None:
 def _zones(database: Database) -> list[str]:
     """The time zones active subscribers live in."""
     with database.engine.connect() as connection:
-        return list(
-            connection.scalars(
-                sa.select(subscribers.c.time_zone)
-                .where(subscribers.c.status == Status.ACTIVE)
-                .distinct()
-            )
-        )
-
-
-def _active_pages(database: Database, page_size: int) -> Iterator[Sequence[Any]]:
-    """Active subscribers who can be reached, a page at a time in id order."""
-    columns = (
-        subscribers.c.id,
-        subscribers.c.phone,
-        subscribers.c.zip_code,
-        subscribers.c.time_zone,
-        subscribers.c.stage,
-        subscribers.c.due_date,
-        subscribers.c.birth_date,
-        subscribers.c.language,
-        subscribers.c.channel,
-    )
-    last_id = 0
-    while True:
-        query = (
-            sa.select(*columns)
-            .where(
-                subscribers.c.id > last_id,
-                subscribers.c.status == Status.ACTIVE,
-                subscribers.c.stage.is_not(None),
-                sa.or_(
-                    subscribers.c.number_invalid_at.is_(None),
-                    subscribers.c.channel == Channel.VOICE,
-                ),
-            )
-            .order_by(subscribers.c.id)
-            .limit(page_size)
-        )
-        with database.engine.connect() as connection:
-            page = connection.execute(query).all()
-        if not page:
-            return
-        yield page
-        last_id = page[-1].id
+        return planned.active_zones(connection)

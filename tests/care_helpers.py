@@ -10,8 +10,8 @@ import pytest
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from service.db import Database
-from service.models import Escalation
+from service.store.db import Database
+from service.store.models import Escalation
 
 # Enough to prove hashing is used, cheap enough that each login takes a millisecond.
 FAST_HASH = "pbkdf2:sha256:1000"
@@ -57,4 +57,4 @@ def log_in(
 
 def use_fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     """Hash test passwords cheaply (production keeps werkzeug's slow default)."""
-    monkeypatch.setattr("service.careteam.HASH_METHOD", FAST_HASH)
+    monkeypatch.setattr("service.web.care_login.HASH_METHOD", FAST_HASH)

@@ -14,10 +14,10 @@ from flask.testing import FlaskClient
 from twilio.request_validator import RequestValidator
 from werkzeug.test import TestResponse
 
-from service import create_app
-from service.catalog import Catalog, default_catalog
-from service.db import Base, Database, make_engine, upgrade
-from service.keywords import Keywords
+from service.store.db import Base, Database, make_engine, upgrade
+from service.web import create_app
+from service.words.catalog import Catalog, default_catalog
+from service.words.keywords import Keywords
 
 pytest_plugins = ["tests.twilio_servers"]
 

@@ -12,11 +12,12 @@ import sqlalchemy as sa
 
 from scheduler.planning import plan
 from scheduler.sending import SendJob, SendReport
-from scheduler.windows import SendWindows
 from service.config import Settings, load_settings
-from service.db import Database
-from service.models import Channel, PlannedMessage, PlanStatus, Stage, Status, Subscriber
-from service.texts import Texts
+from service.domain.send_windows import SendWindows
+from service.domain.vocabulary import Channel, PlanStatus, Stage, Status
+from service.store.db import Database
+from service.store.models import PlannedMessage, Subscriber
+from service.words.texts import Texts
 
 
 def scheduler_settings(database: Database, **overrides: Any) -> Settings:

@@ -8,9 +8,8 @@ import xml.etree.ElementTree as ET
 
 from werkzeug.test import TestResponse
 
-from service.models import utcnow
-from service.phones import local_time_zone
-from service.subscriptions import local_today
+from service.domain.clock import local_date, utcnow
+from service.domain.phones import local_time_zone
 from tests.conftest import TwilioPost
 
 PHONE = "+12125550143"
@@ -19,7 +18,7 @@ _sids = itertools.count(1)
 
 def person_today(phone: str = PHONE) -> dt.date:
     """The date where the person lives (the service's "today"), not the test machine's."""
-    return local_today(local_time_zone(phone), utcnow())
+    return local_date(local_time_zone(phone), utcnow())
 
 
 def new_message_sid() -> str:

@@ -18,16 +18,16 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from service.alerts import (
+from scheduler.alerts import deliver_pending_alerts
+from service.config import Settings
+from service.gateway.care_webhook import (
     SIGNATURE_HEADER,
-    deliver_pending_alerts,
     post_escalation_webhook,
     signature,
     signature_is_valid,
 )
-from service.config import Settings
-from service.db import Database
-from service.models import Escalation
+from service.store.db import Database
+from service.store.models import Escalation
 from tests.care_helpers import add_escalation
 
 SECRET = "webhook-secret-for-tests"
@@ -248,7 +248,7 @@ def test_pending_alerts_are_posted_once_and_marked(
 def test_a_failed_alert_stays_pending_for_the_next_run(
     receiver: FakeReceiver, database: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("service.alerts.BACKOFF_SECONDS", 0.0)
+    monkeypatch.setattr("service.gateway.care_webhook.BACKOFF_SECONDS", 0.0)
     now = dt.datetime(2026, 11, 23, 22, 5)
     first = add_escalation(database, created_at=now - dt.timedelta(minutes=3))
     second = add_escalation(database, created_at=now - dt.timedelta(minutes=1))

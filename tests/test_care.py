@@ -11,26 +11,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.security import generate_password_hash
 
-from service import create_app
-from service.careteam import (
-    CareTeamConfigError,
-    StaffLogin,
-    hash_password,
-    parse_accounts,
-    program_overview,
-)
-from service.db import Database
-from service.models import (
-    Channel,
-    ConsentAction,
-    ConsentEvent,
-    Direction,
-    Escalation,
-    Message,
-    Stage,
-    Status,
-    Subscriber,
-)
+from service.domain.vocabulary import Channel, ConsentAction, Direction, Stage, Status
+from service.flows.care_queue import CareTeamConfigError, program_overview
+from service.store.db import Database
+from service.store.models import ConsentEvent, Escalation, Message, Subscriber
+from service.web import create_app
+from service.web.care_login import StaffLogin, hash_password, parse_accounts
 from tests.care_helpers import (
     FAST_HASH,
     SHARED_PASSWORD,
@@ -474,10 +460,9 @@ def test_program_overview_counts_people_messages_and_opt_outs(database: Database
     from zoneinfo import ZoneInfo
 
     seed_program(database)
-    with database.Session() as session:
-        overview = program_overview(
-            session, ZoneInfo("America/New_York"), dt.datetime(2026, 11, 20, 12), weeks=3
-        )
+    overview = program_overview(
+        database.Session, ZoneInfo("America/New_York"), dt.datetime(2026, 11, 20, 12), weeks=3
+    )
     assert overview.active_by_stage == {"pregnant": 2, "postpartum": 1}
     assert overview.active_by_language == {"en": 2, "es": 1}
     assert overview.active_by_channel == {"sms": 2, "voice": 1}

@@ -20,19 +20,11 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
-from service import create_app
-from service.db import Database, upgrade
-from service.models import (
-    ConsentAction,
-    ConsentEvent,
-    Direction,
-    Escalation,
-    Message,
-    Stage,
-    Status,
-    Subscriber,
-    utcnow,
-)
+from service.domain.clock import utcnow
+from service.domain.vocabulary import ConsentAction, Direction, Stage, Status
+from service.store.db import Database, upgrade
+from service.store.models import ConsentEvent, Escalation, Message, Subscriber
+from service.web import create_app
 from tests.care_helpers import SHARED_PASSWORD, add_escalation, use_fast_password_hashing
 from tests.conftest import app_config
 

@@ -10,8 +10,8 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from service import create_app
-from service.db import Database
+from service.store.db import Database
+from service.web import create_app
 from tests.care_helpers import (
     SHARED_PASSWORD,
     add_escalation,

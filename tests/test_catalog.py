@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from service.catalog import Catalog, CatalogError, placeholders
 from service.config import load_settings
-from service.content_check import sample_values
-from service.texts import deployment_params
+from service.words.catalog import Catalog, CatalogError, placeholders
+from service.words.content_check import sample_values
+from service.words.texts import deployment_params
 
 
 def test_every_text_id_exists_in_english_and_spanish(catalog: Catalog) -> None:

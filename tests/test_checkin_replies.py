@@ -7,9 +7,9 @@ import datetime as dt
 
 import pytest
 
-from service.conversation import Profile, respond
-from service.keywords import Keywords
-from service.models import ConsentAction, Stage, Status
+from service.domain.conversation import Profile, respond
+from service.domain.vocabulary import ConsentAction, Stage, Status
+from service.words.keywords import Keywords
 
 TODAY = dt.date(2027, 3, 10)
 AFTER_CHECK_IN = Profile(

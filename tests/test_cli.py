@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from service.cli import main
-from service.db import current_revision
+from service.store.db import current_revision
+from service.tools.cli import main
 
 
 def test_db_upgrade_builds_the_schema(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -24,7 +24,7 @@ def test_tick_prints_what_it_would_send_then_sends_it_once(
 ) -> None:
     import datetime as dt
 
-    from service.db import Database
+    from service.store.db import Database
     from tests.reminder_helpers import add_subscriber
 
     url = f"sqlite:///{tmp_path / 'tick.sqlite3'}"
@@ -81,7 +81,7 @@ def test_run_starts_the_scheduler_jobs_then_serves_and_stops_cleanly_on_ctrl_c(
     from apscheduler.schedulers.background import BackgroundScheduler
     from flask import Flask
 
-    from service import cli
+    from service.tools import cli
 
     url = f"sqlite:///{tmp_path / 'run.sqlite3'}"
     monkeypatch.setenv("DATABASE_URL", url)
@@ -122,7 +122,7 @@ def test_the_web_app_alone_never_starts_a_scheduler(
 
     from apscheduler.schedulers.base import BaseScheduler
 
-    from service import create_app
+    from service.web import create_app
 
     def refuse(self: BaseScheduler, *args: object, **kwargs: object) -> None:
         raise AssertionError("the web app started a scheduler")

@@ -11,11 +11,11 @@ import yaml
 from click.testing import CliRunner
 
 from messages import CATALOG_DIR
-from service.catalog import Catalog
-from service.cli import main
 from service.config import load_settings
-from service.content_check import check_catalog, segment_budget
-from service.texts import deployment_params
+from service.tools.cli import main
+from service.words.catalog import Catalog
+from service.words.content_check import check_catalog, segment_budget
+from service.words.texts import deployment_params
 
 DEFAULTS = deployment_params(load_settings({"DATABASE_URL": "sqlite://"}, environ={}))
 

@@ -7,9 +7,9 @@ import datetime as dt
 
 import pytest
 
-from service.conversation import ASK_CONFIRM, Profile, respond
-from service.keywords import Keywords
-from service.models import Channel, ConsentAction, Stage, Status
+from service.domain.conversation import ASK_CONFIRM, Profile, respond
+from service.domain.vocabulary import Channel, ConsentAction, Stage, Status
+from service.words.keywords import Keywords
 
 TODAY = dt.date(2026, 11, 23)
 ENROLLING = Profile(status=Status.ENROLLING, enrollment_step="stage")

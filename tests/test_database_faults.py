@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from service import create_app
-from service.db import Base, Database
+from service.store.db import Base, Database
+from service.web import create_app
 from tests.conftest import PUBLIC_BASE_URL, app_config, empty_all_tables, twilio_signature
 from tests.sms_helpers import sms_form
 from tests.voice_helpers import call_form, placed_call_form

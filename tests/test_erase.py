@@ -8,7 +8,8 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from service.models import ConsentAction, ConsentEvent, Escalation, Message, Subscriber
+from service.domain.vocabulary import ConsentAction
+from service.store.models import ConsentEvent, Escalation, Message, Subscriber
 from tests.conftest import TwilioPost
 from tests.sms_helpers import PHONE, sms_form, text
 from tests.test_sms import enroll
@@ -113,8 +114,8 @@ def test_delete_removes_reminders_planned_for_the_person(
     app: Flask, twilio_post: TwilioPost
 ) -> None:
     from scheduler.planning import plan
-    from scheduler.windows import SendWindows
-    from service.models import PlannedMessage
+    from service.domain.send_windows import SendWindows
+    from service.store.models import PlannedMessage
 
     enroll(twilio_post)
     boneline = app.extensions["boneline"]

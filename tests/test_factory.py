@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 
-from service import create_app
 from service.config import load_settings
+from service.web import create_app
 from tests.conftest import TwilioPost
 from tests.sms_helpers import replies, sms_form
 
@@ -29,7 +29,7 @@ def test_default_database_is_a_sqlite_file_in_the_instance_folder(tmp_path: obje
 
 
 def test_postgres_urls_use_psycopg_3() -> None:
-    from service.db import normalize_url
+    from service.store.db import normalize_url
 
     assert normalize_url("postgres://u@h/db") == "postgresql+psycopg://u@h/db"
 
@@ -94,10 +94,10 @@ def test_an_oversized_webhook_body_is_refused_not_crashed(twilio_post: TwilioPos
 LOG_PROBE = """
 import logging, sys
 {setup}
-from service import create_app
+from service.web import create_app
 create_app({{"DATABASE_URL": "sqlite:///" + sys.argv[1]}})
-logging.getLogger("service.sms").info("text from %s answered", "***0143")
-logging.getLogger("service.sms").debug("not shown at INFO")
+logging.getLogger("service.web.sms").info("text from %s answered", "***0143")
+logging.getLogger("service.web.sms").debug("not shown at INFO")
 """
 
 
@@ -113,7 +113,7 @@ def run_log_probe(tmp_path: Path, setup: str = "") -> str:
 
 def test_the_web_app_logs_its_own_info_lines_where_nothing_set_up_logging(tmp_path: Path) -> None:
     stderr = run_log_probe(tmp_path)
-    assert "INFO service.sms: text from ***0143 answered" in stderr
+    assert "INFO service.web.sms: text from ***0143 answered" in stderr
     assert "not shown" not in stderr
 
 

@@ -8,18 +8,11 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from service import create_app
-from service.db import Database
-from service.models import (
-    ConsentAction,
-    ConsentEvent,
-    Direction,
-    Escalation,
-    Message,
-    Status,
-    Subscriber,
-)
-from service.subscriptions import InboundText, LoopLimit, receive_text
+from service.domain.vocabulary import ConsentAction, Direction, Status
+from service.flows.inbound_text import InboundText, LoopLimit, receive_text
+from service.store.db import Database
+from service.store.models import ConsentEvent, Escalation, Message, Subscriber
+from service.web import create_app
 from tests.conftest import PUBLIC_BASE_URL, app_config, twilio_signature
 from tests.sms_helpers import PHONE, new_message_sid, sms_form
 

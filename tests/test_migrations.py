@@ -6,7 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from service.db import Base, Database, alembic_config, current_revision
+from service.store.db import Base, Database, alembic_config, current_revision
 
 
 def test_migrations_have_a_single_head() -> None:

@@ -10,21 +10,19 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from service import phone_menu
-from service.catalog import Catalog
 from service.config import load_settings
-from service.phone_menu import NODES, CallState, Said, answer, keypad_date
-from service.texts import Texts
-from service.voice_plan import (
+from service.domain import phone_menu
+from service.domain.call_plan import (
     BareHangupError,
     OptOut,
     Plan,
     SendText,
     Subscribe,
-    render_twiml,
-    speech_words,
-    spoken_text,
 )
+from service.domain.phone_menu import NODES, CallState, Said, answer, keypad_date
+from service.gateway.twiml import render_twiml, spoken_text
+from service.words.catalog import Catalog
+from service.words.texts import Texts
 from tests.voice_helpers import Heard, check_twiml
 
 TODAY = dt.date(2026, 11, 23)
@@ -40,7 +38,7 @@ def texts() -> Texts:
 @pytest.fixture(scope="module")
 def words(texts: Texts) -> dict[str, dict[str, tuple[str, ...]]]:
     """What callers may say, by language and intent."""
-    return speech_words(texts)
+    return texts.spoken_keywords
 
 
 def state_of(plan: Plan) -> CallState:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.phones import InvalidPhoneNumber, local_time_zone, mask, to_e164
+from service.domain.phones import InvalidPhoneNumber, local_time_zone, mask, to_e164
 
 
 @pytest.mark.parametrize(

@@ -14,10 +14,10 @@ from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
 
-from service import create_app
-from service.cli import main
 from service.config import load_settings
-from service.db import Database
+from service.store.db import Database
+from service.tools.cli import main
+from service.web import create_app
 from tests.care_helpers import SHARED_PASSWORD, csrf_token, log_in, use_fast_password_hashing
 from tests.conftest import AUTH_TOKEN, PUBLIC_BASE_URL, app_config, twilio_signature
 from tests.sms_helpers import sms_form

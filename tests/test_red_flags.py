@@ -9,10 +9,11 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from service.catalog import Catalog
-from service.conversation import Profile, respond
-from service.keywords import Keywords
-from service.models import Escalation, Stage, Status, Subscriber
+from service.domain.conversation import Profile, respond
+from service.domain.vocabulary import Stage, Status
+from service.store.models import Escalation, Subscriber
+from service.words.catalog import Catalog
+from service.words.keywords import Keywords
 from tests.conftest import TwilioPost
 from tests.sms_helpers import PHONE, text
 

@@ -7,16 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from service import phone_menu, reminder_calls
-from service.catalog import Catalog
-from service.reminder_calls import ReminderCall, UnknownMessageError, greet, respond
-from service.voice_plan import Escalate, OptOut
+from service.domain import call_script, phone_menu
+from service.domain.call_plan import Escalate, OptOut
+from service.domain.call_script import ReminderCall, UnknownMessageError, greet, respond
+from service.words.catalog import Catalog
 
 WORDS = {
     "en": {"voice_yes": ("YES",), "voice_no": ("NO",), "voice_stop": ("STOP",)},
     "es": {"voice_yes": ("SI",), "voice_no": ("NO",), "voice_stop": ("PARAR",)},
 }
-SERVICE = Path(__file__).resolve().parent.parent / "service"
+SERVICE = Path(__file__).resolve().parent.parent / "service" / "domain"
 
 
 def has_no_voice_versions(message_id: str) -> bool:
@@ -46,7 +46,7 @@ def test_a_voice_version_of_the_message_is_preferred() -> None:
     assert plan.ask is not None and plan.ask.lines[0].message_id == "voice.reminder.calcium.1"
 
 
-@pytest.mark.parametrize("answered_by", sorted(reminder_calls.VOICEMAIL_ANSWERS))
+@pytest.mark.parametrize("answered_by", sorted(call_script.VOICEMAIL_ANSWERS))
 def test_a_machine_gets_the_voicemail_and_the_call_ends(answered_by: str) -> None:
     plan = greet(ReminderCall("checkin.week6", "en"), answered_by, has_no_voice_versions)
     assert plan.hangs_up and [line.message_id for line in plan.say] == ["voice.voicemail"]
@@ -84,9 +84,7 @@ def test_one_repeats_a_reminder_but_answers_yes_on_a_check_in() -> None:
 def test_every_voice_and_phone_text_in_the_catalog_is_used_and_every_used_one_exists(
     catalog: Catalog,
 ) -> None:
-    source = "".join(
-        (SERVICE / name).read_text() for name in ("phone_menu.py", "reminder_calls.py")
-    )
+    source = "".join((SERVICE / name).read_text() for name in ("phone_menu.py", "call_script.py"))
     used = set(re.findall(r'"((?:voice|phone_text)\.[a-z_.]+[a-z])"', source))
     for node in phone_menu.NODES.values():
         used |= {node.prompt, node.simple, node.text_id} | ({node.lead} if node.lead else set())
@@ -100,7 +98,7 @@ def test_every_speech_intent_the_calls_listen_for_has_words_in_both_languages(
     catalog: Catalog,
 ) -> None:
     intents = {intent for _, intent in phone_menu.KEY_INTENTS}
-    for keys in (reminder_calls.REMINDER_KEYS, reminder_calls.CHECKIN_KEYS):
+    for keys in (call_script.REMINDER_KEYS, call_script.CHECKIN_KEYS):
         intents |= {intent for intent, _ in keys.options.values()}
     for language in ("en", "es"):
         assert intents <= set(catalog.keywords(language)), language

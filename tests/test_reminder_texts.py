@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import textstat
 
-from service.catalog import Catalog
+from service.words.catalog import Catalog
 
 # The GSM-7 basic character set (3GPP TS 23.038); anything else makes a text UCS-2.
 GSM7 = set(

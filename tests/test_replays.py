@@ -16,13 +16,14 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from service import create_app
 from service.config import load_settings
-from service.db import Database
-from service.models import ConsentEvent, Escalation, Message, Subscriber
-from service.sms import twiml_messages
-from service.texts import Texts
-from service.voice_plan import Line, Plan, render_twiml
+from service.domain.call_plan import Line, Plan
+from service.gateway.twiml import render_twiml
+from service.store.db import Database
+from service.store.models import ConsentEvent, Escalation, Message, Subscriber
+from service.web import create_app
+from service.web.sms import twiml_messages
+from service.words.texts import Texts
 from tests.conftest import PUBLIC_BASE_URL, TwilioPost, app_config, twilio_signature
 from tests.sms_helpers import PHONE, replies, sms_form
 from tests.voice_helpers import call_form, placed_call_form

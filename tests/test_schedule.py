@@ -8,11 +8,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scheduler.schedule import CHECK_INS, ITEMS_BY_KEY, SLOT_WEEKDAYS, add_months, due_on
-from scheduler.windows import SendWindows, parse_window, send_time, utc_window
-from service.catalog import Catalog
 from service.config import load_settings
-from service.models import Stage
+from service.domain.schedule import CHECK_INS, ITEMS_BY_KEY, SLOT_WEEKDAYS, add_months, due_on
+from service.domain.send_windows import SendWindows, parse_window, send_time, utc_window
+from service.domain.vocabulary import Stage
+from service.words.catalog import Catalog
 
 WINDOWS = SendWindows.from_settings(load_settings({}, environ={}))
 

@@ -8,8 +8,8 @@ import pytest
 import sqlalchemy as sa
 
 from scheduler.jobs import housekeeping_job, plan_job, send_job
-from service.db import Database
-from service.texts import Texts
+from service.store.db import Database
+from service.words.texts import Texts
 from tests.reminder_helpers import (
     RecordingSender,
     add_subscriber,

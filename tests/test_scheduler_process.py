@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from scheduler.main import build_scheduler
-from service.db import Database
+from service.store.db import Database
 
 
 def test_scheduler_has_fixed_plan_send_and_housekeeping_jobs(

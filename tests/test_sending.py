@@ -15,23 +15,21 @@ import sqlalchemy as sa
 from scheduler.jobs import housekeeping_job, plan_job, send_job
 from scheduler.planning import plan, window_zones
 from scheduler.sending import SendJob, queue_care_team_alerts
-from scheduler.windows import SendWindows
-from service.db import Database
-from service.models import (
+from service.domain.send_windows import SendWindows
+from service.domain.vocabulary import (
     Channel,
-    ConsentEvent,
-    Escalation,
-    Message,
-    PlannedMessage,
+    MessageStatus,
     PlanStatus,
     Recipient,
+    SendFailure,
     Stage,
     Status,
-    Subscriber,
 )
-from service.sender import Failure, SendError
-from service.subscriptions import InboundText, receive_text
-from service.texts import Texts
+from service.flows.inbound_text import InboundText, receive_text
+from service.gateway.sender import SendError
+from service.store.db import Database
+from service.store.models import ConsentEvent, Escalation, Message, PlannedMessage, Subscriber
+from service.words.texts import Texts
 from tests.reminder_helpers import (
     RecordingSender,
     add_subscriber,
@@ -104,7 +102,7 @@ def test_a_planned_text_goes_out_once_with_its_sid_logged(database: Database) ->
         logged = session.scalars(sa.select(Message)).one()
     assert (logged.twilio_sid, logged.status, logged.message_id) == (
         row.twilio_sid,
-        "queued",
+        MessageStatus.SUBMITTED,
         row.message_id,
     )
 
@@ -230,7 +228,7 @@ def test_an_unknown_outcome_is_recorded_and_not_retried(database: Database) -> N
     add_planned_rows(database, 1, dt.datetime(2027, 3, 1, 15))
     settings = scheduler_settings(database)
     sender = RecordingSender()
-    sender.errors.append(SendError(Failure.UNKNOWN))
+    sender.errors.append(SendError(SendFailure.UNKNOWN))
     send_job(database, settings, Texts.from_settings(settings), sender, dt.datetime(2027, 3, 1, 15))
     send_job(database, settings, Texts.from_settings(settings), sender, dt.datetime(2027, 3, 1, 16))
     assert sender.texts == {}
@@ -241,7 +239,7 @@ def test_carrier_opt_out_stops_the_person_and_logs_consent(database: Database) -
     (person,) = add_planned_rows(database, 1, dt.datetime(2027, 3, 1, 15))
     settings = scheduler_settings(database)
     sender = RecordingSender()
-    sender.errors.append(SendError(Failure.OPTED_OUT, 21610, 400))
+    sender.errors.append(SendError(SendFailure.OPTED_OUT, 21610, 400))
     send_job(database, settings, Texts.from_settings(settings), sender, dt.datetime(2027, 3, 1, 15))
     with database.Session() as session:
         subscriber = session.get(Subscriber, person)
@@ -257,7 +255,7 @@ def test_an_invalid_number_is_flagged_and_never_texted_again(database: Database)
     (person,) = add_planned_rows(database, 1, dt.datetime(2027, 3, 1, 15))
     settings = scheduler_settings(database)
     sender = RecordingSender()
-    sender.errors.append(SendError(Failure.INVALID_NUMBER, 21614, 400))
+    sender.errors.append(SendError(SendFailure.INVALID_NUMBER, 21614, 400))
     texts = Texts.from_settings(settings)
     send_job(database, settings, texts, sender, dt.datetime(2027, 3, 1, 15))
     with database.Session.begin() as session:
@@ -437,7 +435,7 @@ def test_two_scheduler_processes_against_one_database_never_double_send(
         "TWILIO_AUTH_TOKEN": "",
         "TWILIO_ACCOUNT_SID": "",
     }
-    command = [sys.executable, "-m", "service.cli", "tick", "--now", "2027-03-01T15:01:00"]
+    command = [sys.executable, "-m", "service.tools.cli", "tick", "--now", "2027-03-01T15:01:00"]
     processes = [
         subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         for _ in range(2)
@@ -471,7 +469,7 @@ def queue_phone_text(database: Database, subscriber_id: int | None, created_at: 
             channel=Channel.SMS,
             body="Calcium is in milk.",
             message_id="phone_text.calcium",
-            status="queued",
+            status=MessageStatus.WAITING,
             created_at=created_at,
         )
         session.add(message)
@@ -497,7 +495,10 @@ def test_a_text_a_caller_asked_for_is_sent_once_any_time_of_day(database: Databa
     send_job(database, settings, Texts.from_settings(settings), sender, sunday_night)
     assert list(sender.texts.values()) == [("+12125550101", "Calcium is in milk.")]
     message = logged_message(database, queued)
-    assert (message.status, message.twilio_sid) == ("queued", next(iter(sender.texts)))
+    assert (message.status, message.twilio_sid) == (
+        MessageStatus.SUBMITTED,
+        next(iter(sender.texts)),
+    )
 
 
 def test_a_queued_text_for_someone_who_stopped_or_from_yesterday_is_not_sent(

@@ -10,18 +10,11 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
-from service import create_app
-from service.db import Database
-from service.models import (
-    Channel,
-    Direction,
-    Escalation,
-    Message,
-    Stage,
-    Status,
-    Subscriber,
-)
-from service.simulate import Simulator, parse_duration, read_twiml
+from service.domain.vocabulary import Channel, Direction, MessageStatus, Stage, Status
+from service.store.db import Database
+from service.store.models import Escalation, Message, Subscriber
+from service.tools.simulate import Simulator, parse_duration, read_twiml
+from service.web import create_app
 from tests.conftest import app_config
 
 PHONE = "+12125550123"
@@ -183,7 +176,7 @@ def test_call_walks_the_menu_by_keys_and_typed_speech(
         sent = session.scalars(
             sa.select(Message).where(Message.message_id == "phone_text.calcium")
         ).one()
-    assert sent.twilio_sid is not None and sent.status == "queued"
+    assert sent.twilio_sid is not None and sent.status == MessageStatus.SUBMITTED
 
 
 def test_calling_by_keypad_signs_up_for_calls_and_advance_rings_the_phone(

@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from service.models import ConsentAction, ConsentEvent, Direction, Message, Subscriber
+from service.domain.vocabulary import ConsentAction, Direction
+from service.store.models import ConsentEvent, Message, Subscriber
 from tests.conftest import PUBLIC_BASE_URL, TwilioPost, twilio_signature
 from tests.sms_helpers import PHONE, person_today, replies, sms_form, text
 

@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
 
-from service import create_app
-from service.db import Database
+from service.store.db import Database
+from service.web import create_app
 from tests.conftest import PUBLIC_BASE_URL, app_config, twilio_signature
 from tests.sms_helpers import sms_form
 

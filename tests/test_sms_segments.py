@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.sms_segments import GSM7, UCS2, count_segments, non_gsm7_characters
+from service.words.segments import GSM7, UCS2, count_segments, non_gsm7_characters
 
 
 @pytest.mark.parametrize(

@@ -9,11 +9,12 @@ import sqlalchemy as sa
 from flask import Flask
 
 from service.config import load_settings
-from service.db import Database
-from service.delivery import StatusUpdate, record_sms_status
-from service.models import Channel, Message, PlannedMessage, PlanStatus
-from service.subscriptions import InboundText, receive_text
-from service.texts import Texts
+from service.domain.vocabulary import Channel, PlanStatus
+from service.flows.inbound_text import InboundText, receive_text
+from service.flows.status_callback import StatusUpdate, record_sms_status
+from service.store.db import Database
+from service.store.models import Message, PlannedMessage
+from service.words.texts import Texts
 from tests.conftest import TwilioPost
 from tests.reminder_helpers import add_subscriber, planned_rows
 

@@ -10,11 +10,12 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from scheduler.sending import Claimed
-from service.catalog import Catalog
-from service.db import Database
-from service.models import Channel, PlannedMessage, PlanStatus, Status, Subscriber
-from service.subscriptions import InboundText, receive_text
-from service.texts import Texts
+from service.domain.vocabulary import Channel, PlanStatus, Status
+from service.flows.inbound_text import InboundText, receive_text
+from service.store.db import Database
+from service.store.models import PlannedMessage, Subscriber
+from service.words.catalog import Catalog
+from service.words.texts import Texts
 from tests.reminder_helpers import (
     RecordingSender,
     add_subscriber,

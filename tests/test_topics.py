@@ -7,10 +7,10 @@ import datetime as dt
 
 import pytest
 
-from service.catalog import Catalog, Term
-from service.conversation import Outcome, Profile, respond
-from service.keywords import Keywords
-from service.models import Stage, Status
+from service.domain.conversation import Outcome, Profile, respond
+from service.domain.vocabulary import Stage, Status
+from service.words.catalog import Catalog, Term
+from service.words.keywords import Keywords
 from tests.conftest import TwilioPost
 from tests.sms_helpers import text
 

@@ -13,7 +13,7 @@ from twilio.rest import Client
 from twilio.rest.api.v2010.account.call import CallInstance
 from twilio.rest.api.v2010.account.message import MessageInstance
 
-from service.twilio_rest import BaseUrlHttpClient, build_twilio_client
+from service.gateway.twilio_client import BaseUrlHttpClient, build_twilio_client
 from tests.twilio_servers import (
     TEST_ACCOUNT_SID,
     TEST_AUTH_TOKEN,

@@ -15,12 +15,13 @@ import pytest
 from scheduler.jobs import housekeeping_job
 from scheduler.planning import plan
 from scheduler.sending import SendJob, SendReport
-from scheduler.windows import SendWindows
 from service.config import Settings
-from service.db import Database
-from service.models import Channel, PlanStatus, Status, Subscriber
-from service.sender import TwilioSender
-from service.texts import Texts
+from service.domain.send_windows import SendWindows
+from service.domain.vocabulary import Channel, PlanStatus, Status
+from service.gateway.sender import TwilioSender
+from service.store.db import Database
+from service.store.models import Subscriber
+from service.words.texts import Texts
 from tests.reminder_helpers import add_subscriber, next_due, planned_rows, scheduler_settings
 from tests.twilio_servers import (
     TEST_ACCOUNT_SID,
@@ -235,7 +236,7 @@ def test_a_scheduler_killed_mid_send_never_sends_those_messages_again(
         "TWILIO_TIMEOUT_SECONDS": "60",
         "SEND_RATE_PER_SECOND": "100",
     }
-    command = [sys.executable, "-m", "service.cli", "tick", "--now", "2027-03-01T15:01:00"]
+    command = [sys.executable, "-m", "service.tools.cli", "tick", "--now", "2027-03-01T15:01:00"]
     process = subprocess.Popen(
         command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )

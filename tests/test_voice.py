@@ -12,18 +12,10 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from service.catalog import Catalog
-from service.models import (
-    Channel,
-    ConsentAction,
-    ConsentEvent,
-    Direction,
-    Escalation,
-    Message,
-    Status,
-    Subscriber,
-)
-from service.phone_menu import NODES
+from service.domain.phone_menu import NODES
+from service.domain.vocabulary import Channel, ConsentAction, Direction, MessageStatus, Status
+from service.store.models import ConsentEvent, Escalation, Message, Subscriber
+from service.words.catalog import Catalog
 from tests.conftest import PUBLIC_BASE_URL, TwilioPost, twilio_signature
 from tests.voice_helpers import (
     CALLER,
@@ -222,7 +214,7 @@ def test_the_text_offer_queues_the_text_in_the_message_log(
         Direction.OUTBOUND,
         Channel.SMS,
     )
-    assert (message.message_id, message.status) == ("phone_text.calcium", "queued")
+    assert (message.message_id, message.status) == ("phone_text.calcium", MessageStatus.WAITING)
     assert "1,000 mg" in message.body
 
 
@@ -300,7 +292,7 @@ def test_subscribing_by_speech_in_spanish_after_a_misheard_date(
     [consent] = rows(app, ConsentEvent)
     assert consent.channel == "voice" and consent.language == "es"
     [welcome] = rows(app, Message)
-    assert (welcome.message_id, welcome.status) == ("phone_text.welcome", "queued")
+    assert (welcome.message_id, welcome.status) == ("phone_text.welcome", MessageStatus.WAITING)
     for required in ("BoneLine", "Test Clinic", "3 msjs/semana", "tarifas", "AYUDA", "PARAR"):
         assert required in welcome.body
     assert consent.evidence.startswith("speech: Sí, acepto.")

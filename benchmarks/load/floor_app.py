@@ -16,7 +16,7 @@ from bare_app import TWIML, WEBHOOK_PATHS
 from flask import Flask, Response, abort, request
 from twilio.request_validator import RequestValidator
 
-from service.db import make_engine
+from service.store.db import make_engine
 
 LOG = sa.table(
     "messages",

@@ -37,7 +37,7 @@ else
   export DATABASE_URL="${BENCH_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/boneline_bench}"
   python - <<'PY'
 import os, sqlalchemy as sa
-from service.db import make_engine
+from service.store.db import make_engine
 engine = make_engine(os.environ["DATABASE_URL"])
 with engine.begin() as connection:
     connection.execute(sa.text("DROP SCHEMA public CASCADE"))
@@ -56,7 +56,7 @@ REQUESTS="$WORK/requests-$PEOPLE.tsv"
 # The Procfile's web line, exactly; the bare app only swaps the app it names.
 WEB_LINE="$(grep '^web:' "$ROOT/Procfile" | cut -d: -f2-)"
 if [ "$TARGET" = bare ] || [ "$TARGET" = floor ]; then
-  WEB_LINE="${WEB_LINE/service:create_app()/${TARGET}_app:create_app()}"
+  WEB_LINE="${WEB_LINE/service.web:create_app()/${TARGET}_app:create_app()}"
   export PYTHONPATH="$HERE"
 fi
 echo "web: $WEB_LINE"

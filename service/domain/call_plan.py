@@ -1,0 +1,94 @@
+"""What a call should hear next, as plain data: lines to say, a question to ask, effects to record.
+
+The phone menu and the call script decide a `Plan`; `service.gateway.twiml` speaks it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Line:
+    """One catalog text to speak, in one language, with values for its placeholders."""
+
+    message_id: str
+    language: str
+    params: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Ask:
+    """A prompt that waits for a key or words, then posts the answer to `action`."""
+
+    lines: tuple[Line, ...]
+    action: str
+    language: str
+    hint_intents: tuple[str, ...] = ()
+    # One key acts at once in a menu; a date is typed up to the pound key.
+    single_key: bool = True
+
+
+@dataclass(frozen=True)
+class SendText:
+    """Text the caller a catalog text (they asked for it by a keypress)."""
+
+    message_id: str
+    language: str
+
+
+@dataclass(frozen=True)
+class Subscribe:
+    """Sign the caller up (or change their choices) after they agreed to the disclosure."""
+
+    language: str
+    stage: str
+    date: dt.date
+    channel: str
+    disclosure_id: str
+    evidence: str
+
+
+@dataclass(frozen=True)
+class OptOut:
+    """Stop every reminder and call to this number, and log the opt-out."""
+
+    language: str
+    disclosure_id: str
+    evidence: str
+
+
+@dataclass(frozen=True)
+class Escalate:
+    """Record a red flag for the care team."""
+
+    reason: str
+    detail: str
+    language: str
+
+
+Effect = SendText | Subscribe | OptOut | Escalate
+
+
+class BareHangupError(ValueError):
+    """A plan would hang up without saying anything."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Lines to say, then either a prompt that waits for an answer or a hang-up."""
+
+    say: tuple[Line, ...] = ()
+    ask: Ask | None = None
+    effects: tuple[Effect, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.ask is None and not self.say:
+            raise BareHangupError("a call never ends without a goodbye")
+
+    @property
+    def hangs_up(self) -> bool:
+        """Whether the call ends after this plan."""
+        return self.ask is None

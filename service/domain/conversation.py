@@ -1,0 +1,464 @@
+"""The text conversation as a pure function: (profile, inbound text, today) -> outcome.
+
+No Flask, no database, no Twilio: `service.flows.inbound_text` loads and saves what it decides.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+from service.domain.dates import parse_date
+from service.domain.vocabulary import Channel, ConsentAction, EnrollmentStep, Stage, Status
+from service.words.catalog import Term
+from service.words.keywords import Keywords, Match
+from service.words.topics import TOPIC_PREFIX, Found
+
+MAX_DAYS_UNTIL_DUE = 300
+MAX_DAYS_SINCE_BIRTH = 365
+CHECKIN_BACK_PAIN = "checkin_back_pain"
+
+ASK_STAGE = EnrollmentStep.STAGE
+ASK_DUE_DATE = EnrollmentStep.DUE_DATE
+ASK_BIRTH_DATE = EnrollmentStep.BIRTH_DATE
+ASK_CHANNEL = EnrollmentStep.CHANNEL
+ASK_CONFIRM = EnrollmentStep.CONFIRM
+
+# What to say to ask (again) the question of each enrollment step.
+STEP_QUESTIONS = {
+    ASK_STAGE: "enroll.reask_stage",
+    ASK_DUE_DATE: "enroll.ask_due_date",
+    ASK_BIRTH_DATE: "enroll.ask_birth_date",
+    ASK_CHANNEL: "enroll.reask_channel",
+    ASK_CONFIRM: "enroll.confirm",
+}
+
+# Keywords that act in every state (after STOP and red flags), checked in this order.
+COMMAND_INTENTS = ("erase", "help", "join", "start", "language")
+
+# Re-asks that mean "we did not understand": a topic question in their place is answered too.
+NOT_UNDERSTOOD = frozenset(
+    {"enroll.reask_stage", "enroll.unreadable_date", "enroll.reask_channel", "enroll.reask_confirm"}
+)
+
+SAFETY_REPLY_PREFIX = "safety."
+TOPIC_NAMES = "topic_names"
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What we know of one phone number; status None means we have never heard from it."""
+
+    status: Status | None = None
+    language: str = "en"
+    enrollment_step: EnrollmentStep | None = None
+    stage: Stage | None = None
+    due_date: dt.date | None = None
+    birth_date: dt.date | None = None
+    channel: Channel = Channel.SMS
+    # A back-pain check-in went out recently, so YES/1 or NO/2 answers it.
+    awaiting_checkin_reply: bool = False
+
+    @property
+    def has_complete_enrollment(self) -> bool:
+        """Whether stage and its date are known, so reminders can resume without asking."""
+        if self.stage is Stage.PREGNANT:
+            return self.due_date is not None
+        return self.stage is Stage.POSTPARTUM and self.birth_date is not None
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One text to send back, by catalog id, with the values for its placeholders."""
+
+    message_id: str
+    params: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The new profile, the replies, and what must be recorded."""
+
+    profile: Profile
+    replies: tuple[Reply, ...]
+    consent: ConsentAction | None = None
+    consent_disclosure: str | None = None
+    escalation: str | None = None
+    reply_language: str | None = None
+    # The person asked us to erase their data (DELETE / BORRAR): only the consent log stays.
+    erase: bool = False
+
+    @property
+    def language(self) -> str:
+        """The language the replies are written in (the profile's unless a keyword chose)."""
+        return self.reply_language or self.profile.language
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One inbound text with the context a decision needs."""
+
+    profile: Profile
+    text: str
+    today: dt.date
+    keywords: Keywords
+
+
+def respond(profile: Profile, text: str, today: dt.date, keywords: Keywords) -> Outcome:
+    """Decide the replies and state changes for one inbound text."""
+    inbound = Inbound(profile, text or "", today, keywords)
+    for decide in DECISIONS:
+        outcome = decide(inbound)
+        if outcome is not None:
+            return outcome
+    return _fallback(inbound)
+
+
+def _opt_out(inbound: Inbound) -> Outcome | None:
+    """STOP and its kin, or a plain request to stop: first, always."""
+    keywords, text = inbound.keywords, inbound.text
+    match = keywords.whole(text, ("stop",)) or keywords.phrase(text, "stop")
+    return _stop(inbound, match) if match else None
+
+
+def _red_flag(inbound: Inbound) -> Outcome | None:
+    """A message that may mean someone needs care now: what to do, and a record for the team."""
+    found = inbound.keywords.red_flags.find(inbound.text)
+    if found is None:
+        return None
+    reason = found.names[0]
+    return Outcome(
+        inbound.profile,
+        (Reply(SAFETY_REPLY_PREFIX + reason),),
+        escalation=reason,
+        reply_language=found.language_for(inbound.profile.language),
+    )
+
+
+def _command(inbound: Inbound) -> Outcome | None:
+    """DELETE, HELP, JOIN, START or a language name as the whole message, in every state."""
+    command = inbound.keywords.whole(inbound.text, COMMAND_INTENTS)
+    return COMMANDS[command.intent](inbound, command) if command else None
+
+
+def _yes_after_stop(inbound: Inbound) -> Outcome | None:
+    """YES from someone who stopped opts them back in."""
+    profile = inbound.profile
+    if profile.status is Status.STOPPED and inbound.keywords.whole(inbound.text, ("affirm",)):
+        return _start(inbound, Match("start", frozenset({profile.language})))
+    return None
+
+
+def _birth_news(inbound: Inbound) -> Outcome | None:
+    """BORN (with or without a date) from someone enrolled or enrolling."""
+    born = inbound.keywords.leading(inbound.text, "born")
+    if born is not None and inbound.profile.status in (Status.ACTIVE, Status.ENROLLING):
+        return _born(inbound, born)
+    return None
+
+
+def _enrollment_answer(inbound: Inbound) -> Outcome | None:
+    """The answer to the current enrollment question; a topic question gets its answer too."""
+    profile = inbound.profile
+    if profile.status is not Status.ENROLLING or profile.enrollment_step not in STEP_ANSWERS:
+        return None
+    outcome = STEP_ANSWERS[profile.enrollment_step](inbound)
+    if outcome.replies[0].message_id not in NOT_UNDERSTOOD or inbound.text.strip().isdigit():
+        # Numbers answer the enrollment question, never the menu, while enrolling.
+        return outcome
+    asked = _topic_question(inbound)
+    if asked is None:
+        return outcome
+    return dataclasses.replace(asked, replies=asked.replies + outcome.replies)
+
+
+def _topic_question(inbound: Inbound) -> Outcome | None:
+    """MENU, a menu number, or a message about one of the topics."""
+    keywords = inbound.keywords
+    menu = keywords.whole(inbound.text, ("menu",))
+    if menu is not None:
+        language = _answer_language(inbound.profile, menu.language_for(inbound.profile.language))
+        return Outcome(inbound.profile, (Reply("menu.list"),), reply_language=language)
+    found = keywords.topics.find(inbound.text)
+    if found is None:
+        return None
+    language = _answer_language(inbound.profile, found.language_for(inbound.profile.language))
+    reply = TOPIC_REPLIES.get(len(found.names), _menu_reply)(found, keywords)
+    return Outcome(inbound.profile, (reply,), reply_language=language)
+
+
+def _answer_language(profile: Profile, keyword_language: str) -> str:
+    """A known person hears back in their language; a stranger in the words they used."""
+    return keyword_language if profile.status is None else profile.language
+
+
+def _topic_reply(found: Found, keywords: Keywords) -> Reply:
+    """The topic's answer."""
+    return Reply(TOPIC_PREFIX + found.names[0])
+
+
+def _which_one_reply(found: Found, keywords: Keywords) -> Reply:
+    """Two topics fit equally: name both with their menu numbers, so a number answers."""
+    first, second = found.names[:2]
+    return Reply(
+        "menu.which_one",
+        {
+            "first": Term(TOPIC_NAMES, first),
+            "first_number": keywords.topics.number_of(first),
+            "second": Term(TOPIC_NAMES, second),
+            "second_number": keywords.topics.number_of(second),
+        },
+    )
+
+
+def _menu_reply(found: Found, keywords: Keywords) -> Reply:
+    """Many topics at once: the menu."""
+    return Reply("menu.list")
+
+
+def _reply(
+    profile: Profile,
+    message_id: str,
+    consent: ConsentAction | None = None,
+    **params: object,
+) -> Outcome:
+    """An outcome with one reply; an opt-in or opt-out names that reply as its disclosure."""
+    return Outcome(
+        profile=profile,
+        replies=(Reply(message_id, params),),
+        consent=consent,
+        consent_disclosure=message_id if consent else None,
+    )
+
+
+def _stop(inbound: Inbound, match: Match) -> Outcome:
+    """Opt out at once, in any state, with exactly one confirmation."""
+    language = match.language_for(inbound.profile.language)
+    profile = dataclasses.replace(
+        inbound.profile, status=Status.STOPPED, enrollment_step=None, language=language
+    )
+    return _reply(profile, "optout.confirm", ConsentAction.OPT_OUT)
+
+
+def _erase(inbound: Inbound, match: Match) -> Outcome:
+    """Forget the person (DELETE / BORRAR): an opt-out that also erases what we know of them."""
+    language = match.language_for(inbound.profile.language)
+    stopped = Profile(status=Status.STOPPED, language=language)
+    outcome = _reply(stopped, "erase.confirm", ConsentAction.OPT_OUT)
+    return dataclasses.replace(outcome, erase=True)
+
+
+def _help(inbound: Inbound, match: Match) -> Outcome:
+    """The HELP text, in the keyword's language; nothing else changes."""
+    language = match.language_for(inbound.profile.language)
+    return Outcome(inbound.profile, (Reply("help.reply"),), reply_language=language)
+
+
+def _join(inbound: Inbound, match: Match) -> Outcome:
+    """Start (or restart) enrollment in the keyword's language."""
+    language = match.language_for(inbound.profile.language)
+    if inbound.profile.status is Status.ACTIVE:
+        return _reply(
+            dataclasses.replace(inbound.profile, language=language), "enroll.already_active"
+        )
+    profile = dataclasses.replace(
+        inbound.profile, status=Status.ENROLLING, enrollment_step=ASK_STAGE, language=language
+    )
+    return _reply(profile, "enroll.ask_stage")
+
+
+def _start(inbound: Inbound, match: Match) -> Outcome:
+    """Opt back in: resume reminders when we know enough, else enroll from the start."""
+    profile = inbound.profile
+    language = match.language_for(profile.language)
+    if profile.status is Status.ACTIVE:
+        return _reply(dataclasses.replace(profile, language=language), "enroll.already_active")
+    if profile.status is Status.ENROLLING:
+        return _ask_again(profile)
+    if profile.status is Status.STOPPED and profile.has_complete_enrollment:
+        resumed = dataclasses.replace(
+            profile, status=Status.ACTIVE, enrollment_step=None, language=language
+        )
+        return _reply(resumed, "optin.welcome_back", ConsentAction.OPT_IN)
+    return _join(inbound, match)
+
+
+def _switch_language(inbound: Inbound, match: Match) -> Outcome:
+    """Switch to the keyword's language and, mid-enrollment, ask the current question again."""
+    language = sorted(match.languages)[0]
+    profile = dataclasses.replace(inbound.profile, language=language)
+    replies = [Reply("language.switched")]
+    if profile.status is Status.ENROLLING and profile.enrollment_step in STEP_QUESTIONS:
+        replies.append(Reply(STEP_QUESTIONS[profile.enrollment_step]))
+    return Outcome(profile, tuple(replies))
+
+
+def _ask_again(profile: Profile) -> Outcome:
+    """Repeat the current enrollment question."""
+    step = profile.enrollment_step
+    return _reply(profile, STEP_QUESTIONS[step] if step else "enroll.ask_stage")
+
+
+def _born(inbound: Inbound, match: Match) -> Outcome:
+    """Record the birth (today when no date is given) and move to the postpartum stage."""
+    profile = inbound.profile
+    birth_date = inbound.today
+    if match.rest:
+        parsed = parse_date(match.rest, profile.language, inbound.today, "past")
+        if parsed is None:
+            return _reply(profile, "born.unreadable_date")
+        birth_date = parsed
+    if birth_date > inbound.today:
+        return _reply(profile, "born.date_future")
+    if (inbound.today - birth_date).days > MAX_DAYS_SINCE_BIRTH:
+        return _reply(profile, "enroll.birth_date_too_old")
+    updated = dataclasses.replace(profile, stage=Stage.POSTPARTUM, birth_date=birth_date)
+    if profile.status is Status.ENROLLING:
+        updated = dataclasses.replace(updated, enrollment_step=ASK_CHANNEL)
+        return _reply(updated, "enroll.ask_channel", date=birth_date)
+    return _reply(updated, "born.recorded", date=birth_date)
+
+
+def _answer_stage(inbound: Inbound) -> Outcome:
+    """1 (or "pregnant"): ask the due date; 2 (or "had my baby"): ask the birth date."""
+    text = inbound.text.strip()
+    keywords = inbound.keywords
+    if text == "1" or keywords.whole(text, ("pregnant",)):
+        step, stage = ASK_DUE_DATE, Stage.PREGNANT
+    elif text == "2" or keywords.whole(text, ("had_baby",)):
+        step, stage = ASK_BIRTH_DATE, Stage.POSTPARTUM
+    else:
+        return _reply(inbound.profile, "enroll.reask_stage")
+    profile = dataclasses.replace(inbound.profile, enrollment_step=step, stage=stage)
+    return _reply(profile, STEP_QUESTIONS[step])
+
+
+def _answer_due_date(inbound: Inbound) -> Outcome:
+    """A due date from today up to 10 months ahead."""
+    return _answer_date(inbound, "future", "due_date", _due_date_problem)
+
+
+def _answer_birth_date(inbound: Inbound) -> Outcome:
+    """A birth date in the past year."""
+    return _answer_date(inbound, "past", "birth_date", _birth_date_problem)
+
+
+def _due_date_problem(date: dt.date, today: dt.date) -> str | None:
+    """Why a due date makes no sense, as the id of the re-ask text."""
+    if date < today:
+        return "enroll.due_date_past"
+    if (date - today).days > MAX_DAYS_UNTIL_DUE:
+        return "enroll.due_date_too_far"
+    return None
+
+
+def _birth_date_problem(date: dt.date, today: dt.date) -> str | None:
+    """Why a birth date makes no sense, as the id of the re-ask text."""
+    if date > today:
+        return "enroll.birth_date_future"
+    if (today - date).days > MAX_DAYS_SINCE_BIRTH:
+        return "enroll.birth_date_too_old"
+    return None
+
+
+def _answer_date(
+    inbound: Inbound,
+    prefer: Literal["future", "past"],
+    attribute: str,
+    problem_with: Callable[[dt.date, dt.date], str | None],
+) -> Outcome:
+    """Read a date, re-ask clearly when it makes no sense, else move on to the channel."""
+    profile = inbound.profile
+    date = parse_date(inbound.text, profile.language, inbound.today, prefer)
+    if date is None:
+        return _reply(profile, "enroll.unreadable_date")
+    problem = problem_with(date, inbound.today)
+    if problem:
+        return _reply(profile, problem)
+    changes: dict[str, object] = {attribute: date, "enrollment_step": ASK_CHANNEL}
+    updated = dataclasses.replace(profile, **changes)  # type: ignore[arg-type]
+    return _reply(updated, "enroll.ask_channel", date=date)
+
+
+def _answer_channel(inbound: Inbound) -> Outcome:
+    """1 (or "text"): reminders by SMS; 2 (or "call"): by phone call. Then the disclosure."""
+    text = inbound.text.strip()
+    keywords = inbound.keywords
+    if text == "1" or keywords.whole(text, ("text_channel",)):
+        channel = Channel.SMS
+    elif text == "2" or keywords.whole(text, ("call_channel",)):
+        channel = Channel.VOICE
+    else:
+        return _reply(inbound.profile, "enroll.reask_channel")
+    profile = dataclasses.replace(inbound.profile, channel=channel, enrollment_step=ASK_CONFIRM)
+    return _reply(profile, "enroll.confirm")
+
+
+def _answer_confirm(inbound: Inbound) -> Outcome:
+    """YES (or SI) makes the person active: the double opt-in."""
+    if not inbound.keywords.whole(inbound.text, ("affirm",)):
+        return _reply(inbound.profile, "enroll.reask_confirm")
+    profile = dataclasses.replace(inbound.profile, status=Status.ACTIVE, enrollment_step=None)
+    outcome = _reply(profile, "enroll.welcome", ConsentAction.OPT_IN)
+    # The person agreed to the disclosure they were shown, not to the welcome text.
+    return dataclasses.replace(outcome, consent_disclosure="enroll.confirm")
+
+
+def _checkin_answer(inbound: Inbound) -> Outcome | None:
+    """Answer a back-pain check-in: YES/SI/1 gets the safety reply and an escalation."""
+    profile = inbound.profile
+    if not (profile.awaiting_checkin_reply and profile.status is Status.ACTIVE):
+        return None
+    answer = inbound.keywords.whole(inbound.text, ("checkin_yes", "checkin_no"))
+    if answer is None:
+        return None
+    answered = dataclasses.replace(profile, awaiting_checkin_reply=False)
+    if answer.intent == "checkin_yes":
+        outcome = _reply(answered, "checkin_reply.pain")
+        return dataclasses.replace(outcome, escalation=CHECKIN_BACK_PAIN)
+    return _reply(answered, "checkin_reply.no_pain")
+
+
+def _fallback(inbound: Inbound) -> Outcome:
+    """A short helpful reply that says how to see the menu."""
+    if inbound.profile.status in (Status.ACTIVE, Status.ENROLLING):
+        return _reply(inbound.profile, "fallback.unknown")
+    return _reply(inbound.profile, "fallback.not_subscribed")
+
+
+COMMANDS: dict[str, Callable[[Inbound, Match], Outcome]] = {
+    "stop": _stop,
+    "erase": _erase,
+    "help": _help,
+    "join": _join,
+    "start": _start,
+    "language": _switch_language,
+}
+
+STEP_ANSWERS: dict[str, Callable[[Inbound], Outcome]] = {
+    ASK_STAGE: _answer_stage,
+    ASK_DUE_DATE: _answer_due_date,
+    ASK_BIRTH_DATE: _answer_birth_date,
+    ASK_CHANNEL: _answer_channel,
+    ASK_CONFIRM: _answer_confirm,
+}
+
+TOPIC_REPLIES: dict[int, Callable[[Found, Keywords], Reply]] = {
+    1: _topic_reply,
+    2: _which_one_reply,
+}
+
+# Each inbound text goes down this list; the first decision that applies answers it.
+DECISIONS: tuple[Callable[[Inbound], Outcome | None], ...] = (
+    _opt_out,
+    _red_flag,
+    _command,
+    _checkin_answer,
+    _yes_after_stop,
+    _birth_news,
+    _enrollment_answer,
+    _topic_question,
+)

@@ -1,0 +1,548 @@
+"""The phone menu for people who call in, as a table of nodes: (state, keypress or words) -> plan.
+
+No Flask, no database, no Twilio: `service.phone_line` applies the plan's effects and renders it.
+Where the caller is lives in the action URL's query string, so a call needs no table of its own.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+from urllib.parse import urlencode
+
+from service.domain.call_plan import Ask, Effect, Line, OptOut, Plan, SendText, Subscribe
+from service.domain.conversation import MAX_DAYS_SINCE_BIRTH, MAX_DAYS_UNTIL_DUE
+from service.domain.dates import parse_date
+from service.words.keywords import normalize
+
+MENU_PATH = "/voice/menu"
+LANGUAGES = ("en", "es")
+REPEAT_KEY = "9"
+MAIN_MENU_KEY = "*"
+# Two simpler reprompts after the first try, then the offer of a text, then goodbye.
+REPROMPTS = 2
+
+SpeechWords = Mapping[str, Mapping[str, tuple[str, ...]]]
+
+
+@dataclass(frozen=True)
+class Option:
+    """What one key (or its spoken words) does in a node."""
+
+    intent: str
+    goto: str | None = None
+    action: str | None = None
+    # State to set when this option is chosen (language, stage, channel).
+    sets: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Node:
+    """One prompt of the phone menu."""
+
+    prompt: str
+    simple: str
+    text_id: str
+    options: Mapping[str, Option] = field(default_factory=dict)
+    # Said on arrival and on a repeat, not on a reprompt (a tip, the back pain facts).
+    lead: str | None = None
+    # A menu counts toward the depth limit; a question is one step of a task (signing up).
+    kind: Literal["menu", "question"] = "menu"
+    # The name of a reader in READERS for free answers (a date), instead of keys.
+    reader: str | None = None
+    # After a text offer fails the call ends; nowhere else.
+    ends_on_failure: bool = False
+
+
+@dataclass(frozen=True)
+class CallState:
+    """Where a caller is, as carried in the action URL."""
+
+    node: str = "language"
+    language: str = ""
+    tries: int = 0
+    stage: str = ""
+    date: dt.date | None = None
+    channel: str = ""
+    about: str = ""
+
+    @property
+    def speaks(self) -> tuple[str, ...]:
+        """The languages to speak in: both until the caller has chosen."""
+        return (self.language,) if self.language in LANGUAGES else LANGUAGES
+
+    @property
+    def voice_language(self) -> str:
+        """The language speech is recognized in."""
+        return self.language if self.language in LANGUAGES else "en"
+
+    def to_query(self) -> dict[str, str]:
+        """The query parameters that carry this state."""
+        values = {
+            "lang": self.language,
+            "node": self.node,
+            "tries": str(self.tries),
+            "stage": self.stage,
+            "date": self.date.isoformat() if self.date else "",
+            "channel": self.channel,
+            "about": self.about,
+        }
+        return {key: value for key, value in values.items() if value}
+
+    @property
+    def url(self) -> str:
+        """The action URL that brings the caller back in this state."""
+        return f"{MENU_PATH}?{urlencode(self.to_query())}"
+
+    @classmethod
+    def from_query(cls, query: Mapping[str, str]) -> CallState:
+        """Read the state back; anything unknown or malformed starts at the language choice."""
+        node = query.get("node", "language")
+        language = query.get("lang", "")
+        if node not in NODES or (node not in BEFORE_LANGUAGE and language not in LANGUAGES):
+            return cls()
+        try:
+            tries = max(0, int(query.get("tries", "0")))
+            date = dt.date.fromisoformat(query["date"]) if query.get("date") else None
+        except ValueError:
+            return cls(node="main", language=language) if language in LANGUAGES else cls()
+        if node == "sub_date_confirm" and date is None:
+            # Nothing to confirm: ask for the stage again rather than guess.
+            node = "sub_stage"
+        return cls(
+            node=node,
+            language=language if language in LANGUAGES else "",
+            tries=min(tries, REPROMPTS + 1),
+            stage=query.get("stage", "") if query.get("stage") in STAGES else "",
+            date=date,
+            channel=query.get("channel", "") if query.get("channel") in CHANNELS else "",
+            about=query.get("about", "") if query.get("about") in NODES else "",
+        )
+
+
+@dataclass(frozen=True)
+class Said:
+    """What the caller pressed or said; both empty means silence."""
+
+    digits: str = ""
+    speech: str = ""
+
+    @property
+    def evidence(self) -> str:
+        """How the caller answered, for the consent log."""
+        return f"keypress {self.digits}" if self.digits else f"speech: {self.speech}"
+
+
+@dataclass(frozen=True)
+class Turn:
+    """Everything one decision needs."""
+
+    state: CallState
+    said: Said
+    today: dt.date
+    words: SpeechWords
+
+
+STAGES = ("pregnant", "postpartum")
+# Nodes a caller can reach before choosing a language (the text offer after silence).
+BEFORE_LANGUAGE = ("language", "offer")
+CHANNELS = ("sms", "voice")
+
+REPEAT_INTENT = "voice_repeat"
+MAIN_MENU_INTENT = "voice_main_menu"
+# Spoken key names ("one", "uno"), then the words for repeat and main menu.
+KEY_INTENTS = [(key, f"voice_key_{key}") for key in ("1", "2", "3", "4", REPEAT_KEY)] + [
+    (REPEAT_KEY, REPEAT_INTENT),
+    (MAIN_MENU_KEY, MAIN_MENU_INTENT),
+]
+GLOBAL_KEYS = (REPEAT_KEY, MAIN_MENU_KEY)
+
+NODES: dict[str, Node] = {
+    "language": Node(
+        prompt="voice.language.choose",
+        simple="voice.language.choose_simple",
+        text_id="phone_text.menu",
+        options={
+            "1": Option("voice_english", goto="main", sets={"language": "en"}),
+            "2": Option("voice_spanish", goto="main", sets={"language": "es"}),
+        },
+    ),
+    "main": Node(
+        prompt="voice.menu.main",
+        simple="voice.menu.main_simple",
+        text_id="phone_text.menu",
+        options={
+            "1": Option("voice_tips", goto="tips"),
+            "2": Option("voice_back_pain", goto="back_pain"),
+            "3": Option("voice_subscribe", goto="sub_stage"),
+            "4": Option("voice_stop", goto="stop"),
+        },
+    ),
+    "tips": Node(
+        prompt="voice.menu.tips",
+        simple="voice.menu.tips_simple",
+        text_id="phone_text.tips",
+        options={
+            "1": Option("voice_calcium", goto="tip_calcium"),
+            "2": Option("voice_vitamin_d", goto="tip_vitamin_d"),
+            "3": Option("voice_activity", goto="tip_activity"),
+            "4": Option("voice_breastfeeding", goto="tip_breastfeeding"),
+        },
+    ),
+    **{
+        f"tip_{topic}": Node(
+            lead=f"voice.tip.{topic}",
+            prompt="voice.tip.after",
+            simple="voice.tip.after_simple",
+            text_id=f"phone_text.{topic}",
+            options={
+                "1": Option("voice_send_text", goto="tips", action="send_text"),
+                "2": Option("voice_more_tips", goto="tips"),
+            },
+        )
+        for topic in ("calcium", "vitamin_d", "activity", "breastfeeding")
+    },
+    "back_pain": Node(
+        lead="voice.back_pain.info",
+        prompt="voice.back_pain.after",
+        simple="voice.back_pain.after_simple",
+        text_id="phone_text.back_pain",
+        options={"1": Option("voice_send_text", goto="main", action="send_text")},
+    ),
+    "sub_stage": Node(
+        prompt="voice.subscribe.ask_stage",
+        simple="voice.subscribe.ask_stage_simple",
+        text_id="phone_text.join",
+        kind="question",
+        options={
+            "1": Option("pregnant", goto="sub_due_date", sets={"stage": "pregnant"}),
+            "2": Option("had_baby", goto="sub_birth_date", sets={"stage": "postpartum"}),
+        },
+    ),
+    "sub_due_date": Node(
+        prompt="voice.subscribe.ask_due_date",
+        simple="voice.subscribe.ask_due_date_simple",
+        text_id="phone_text.join",
+        kind="question",
+        reader="due_date",
+    ),
+    "sub_birth_date": Node(
+        prompt="voice.subscribe.ask_birth_date",
+        simple="voice.subscribe.ask_birth_date_simple",
+        text_id="phone_text.join",
+        kind="question",
+        reader="birth_date",
+    ),
+    "sub_date_confirm": Node(
+        prompt="voice.subscribe.confirm_date",
+        simple="voice.subscribe.confirm_date_simple",
+        text_id="phone_text.join",
+        kind="question",
+        options={
+            "1": Option("voice_yes", goto="sub_channel"),
+            "2": Option("voice_no", action="reenter_date"),
+        },
+    ),
+    "sub_channel": Node(
+        prompt="voice.subscribe.ask_channel",
+        simple="voice.subscribe.ask_channel_simple",
+        text_id="phone_text.join",
+        kind="question",
+        options={
+            "1": Option("text_channel", goto="sub_consent", sets={"channel": "sms"}),
+            "2": Option("call_channel", goto="sub_consent", sets={"channel": "voice"}),
+        },
+    ),
+    "sub_consent": Node(
+        prompt="voice.subscribe.disclosure",
+        simple="voice.subscribe.disclosure_simple",
+        text_id="phone_text.join",
+        kind="question",
+        options={
+            "1": Option("voice_yes", action="subscribe"),
+            "2": Option("voice_no", action="decline"),
+        },
+    ),
+    "stop": Node(
+        prompt="voice.stop.ask",
+        simple="voice.stop.ask_simple",
+        text_id="phone_text.stop",
+        options={"1": Option("voice_yes", action="opt_out")},
+    ),
+    "offer": Node(
+        prompt="voice.offer.text",
+        simple="voice.offer.text",
+        text_id="phone_text.menu",
+        options={"1": Option("voice_send_text", action="send_text")},
+        ends_on_failure=True,
+    ),
+}
+
+# The disclosure a caller agrees to, and the words that confirm a stop: kept in the consent log.
+SUBSCRIBE_DISCLOSURE = "voice.subscribe.disclosure"
+OPT_OUT_DISCLOSURE = "voice.stop.done"
+SMS_WELCOME = "phone_text.welcome"
+
+
+def answer(state: CallState, said: Said, today: dt.date, words: SpeechWords) -> Plan:
+    """Decide what the caller hears next after pressing a key, speaking, or staying silent."""
+    turn = Turn(state, said, today, words)
+    node = NODES[state.node]
+    if node.reader is not None:
+        return READERS[node.reader](turn)
+    key = chosen_key(turn, node)
+    if key == REPEAT_KEY:
+        return arrive(state)
+    if key == MAIN_MENU_KEY:
+        return arrive(CallState(node="main", language=state.language) if state.language else state)
+    option = node.options.get(key or "")
+    if option is None:
+        return failure(turn, wrong_key=bool(said.digits or said.speech))
+    chosen = dataclasses.replace(state, tries=0, **option.sets)  # type: ignore[arg-type]
+    if option.action is not None:
+        return ACTIONS[option.action](dataclasses.replace(turn, state=chosen), option)
+    return arrive(dataclasses.replace(chosen, node=option.goto or "main"))
+
+
+def start() -> Plan:
+    """The first thing a caller hears: the language choice, in each language."""
+    return arrive(CallState())
+
+
+def arrive(state: CallState, before: tuple[Line, ...] = ()) -> Plan:
+    """Speak a node's lead and full prompt and wait for the answer."""
+    node = NODES[state.node]
+    prompt_lines = _lines(node.prompt, state)
+    lead = _lines(node.lead, state) if node.lead else ()
+    return Plan(ask=_ask(state, node, before + lead + prompt_lines))
+
+
+def hidden_number(state: CallState) -> Plan:
+    """The caller hides their number: say why we cannot sign up, stop or text, and go on."""
+    main = CallState(node="main", language=state.language)
+    return arrive(main, _lines("voice.no_caller_id", main))
+
+
+def failure(turn: Turn, wrong_key: bool) -> Plan:
+    """Silence or a wrong key: reprompt more simply, then offer a text, then say goodbye."""
+    state = turn.state
+    node = NODES[state.node]
+    if node.ends_on_failure:
+        return goodbye(state)
+    if state.tries >= REPROMPTS:
+        about = state.about or state.node
+        offer = dataclasses.replace(state, node="offer", tries=0, about=about)
+        return arrive(offer)
+    retry = dataclasses.replace(state, tries=state.tries + 1)
+    lead_in = "voice.reprompt.wrong_key" if wrong_key else "voice.reprompt.silence"
+    lines = _lines(lead_in, retry) + _lines(node.simple, retry)
+    return Plan(ask=_ask(retry, node, lines))
+
+
+def goodbye(
+    state: CallState, before: tuple[Line, ...] = (), effects: tuple[Effect, ...] = ()
+) -> Plan:
+    """A polite goodbye, then the call ends."""
+    return Plan(say=before + _lines("voice.goodbye", state), effects=effects)
+
+
+def chosen_key(turn: Turn, node: Node) -> str | None:
+    """The key pressed, or the key whose words the caller said."""
+    digits = turn.said.digits.strip()
+    if digits:
+        return digits
+    spoken = normalize(turn.said.speech)
+    if not spoken:
+        return None
+    if spoken in GLOBAL_KEYS or spoken in node.options:
+        return spoken
+    candidates = [(key, option.intent) for key, option in node.options.items()]
+    candidates += KEY_INTENTS
+    return _spoken_key(turn, candidates)
+
+
+def spoken_command(turn: Turn) -> str | None:
+    """REPEAT or MAIN MENU said in words, where keys mean something else (a date)."""
+    return _spoken_key(turn, [(REPEAT_KEY, REPEAT_INTENT), (MAIN_MENU_KEY, MAIN_MENU_INTENT)])
+
+
+def _spoken_key(turn: Turn, candidates: list[tuple[str, str]]) -> str | None:
+    """The first candidate key whose words appear in what the caller said."""
+    spoken = f" {normalize(turn.said.speech)} "
+    for key, intent in candidates:
+        for language in turn.state.speaks:
+            vocabulary = turn.words.get(language, {})
+            if any(f" {word} " in spoken for word in vocabulary.get(intent, ()) if word):
+                return key
+    return None
+
+
+def _lines(message_id: str | None, state: CallState) -> tuple[Line, ...]:
+    """A text in each language the caller hears, with the date being confirmed if any."""
+    if message_id is None:
+        return ()
+    params = prompt_params(state)
+    return tuple(Line(message_id, language, params) for language in state.speaks)
+
+
+def _ask(state: CallState, node: Node, lines: tuple[Line, ...]) -> Ask:
+    """Wait for the answer to a node's prompt."""
+    intents = (
+        *(option.intent for option in node.options.values()),
+        REPEAT_INTENT,
+        MAIN_MENU_INTENT,
+    )
+    return Ask(
+        lines=lines,
+        action=state.url,
+        language=state.voice_language,
+        hint_intents=intents,
+        single_key=node.reader is None,
+    )
+
+
+def _send_text(turn: Turn, option: Option) -> Plan:
+    """Text the caller what this part of the menu says, then go on (or end a failed call)."""
+    state = turn.state
+    node = NODES[state.about or state.node]
+    languages = state.speaks
+    effects: tuple[Effect, ...] = tuple(SendText(node.text_id, language) for language in languages)
+    sent = _lines("voice.text_sent", state)
+    if option.goto is None:
+        return goodbye(state, sent, effects)
+    plan = arrive(dataclasses.replace(state, node=option.goto, about=""), sent)
+    return dataclasses.replace(plan, effects=effects)
+
+
+def _reenter_date(turn: Turn, option: Option) -> Plan:
+    """Ask for the date again."""
+    node = "sub_birth_date" if turn.state.stage == "postpartum" else "sub_due_date"
+    return arrive(dataclasses.replace(turn.state, node=node, date=None))
+
+
+def _subscribe(turn: Turn, option: Option) -> Plan:
+    """The caller agreed: sign them up with what they chose, and log the consent."""
+    state = turn.state
+    if not (state.stage and state.date and state.channel):
+        # A hand-made URL skipped a step: start the sign-up again rather than guess.
+        return arrive(CallState(node="sub_stage", language=state.language))
+    effect = Subscribe(
+        language=state.language,
+        stage=state.stage,
+        date=state.date,
+        channel=state.channel,
+        disclosure_id=SUBSCRIBE_DISCLOSURE,
+        evidence=turn.said.evidence,
+    )
+    effects: tuple[Effect, ...] = (effect,)
+    if state.channel == "sms":
+        # Texts start only with a confirmation text that says how to get help and how to stop.
+        effects += (SendText(SMS_WELCOME, state.language),)
+    return goodbye(state, _lines("voice.subscribe.done", state), effects)
+
+
+def _decline(turn: Turn, option: Option) -> Plan:
+    """The caller did not agree: nothing is saved; back to the main menu."""
+    main = CallState(node="main", language=turn.state.language)
+    return arrive(main, _lines("voice.subscribe.declined", main))
+
+
+def _opt_out(turn: Turn, option: Option) -> Plan:
+    """Stop everything for this number at once, with a consent log entry."""
+    state = turn.state
+    effect = OptOut(state.language, OPT_OUT_DISCLOSURE, turn.said.evidence)
+    return goodbye(state, _lines(OPT_OUT_DISCLOSURE, state), (effect,))
+
+
+ACTIONS: dict[str, Callable[[Turn, Option], Plan]] = {
+    "send_text": _send_text,
+    "reenter_date": _reenter_date,
+    "subscribe": _subscribe,
+    "decline": _decline,
+    "opt_out": _opt_out,
+}
+
+
+def keypad_date(digits: str, today: dt.date, prefer: Literal["future", "past"]) -> dt.date | None:
+    """A date typed as MMDD, MMDDYY or MMDDYYYY; without a year, the nearest one that fits."""
+    digits = digits.strip().rstrip("#")
+    if not digits.isdigit() or len(digits) not in (4, 6, 8):
+        return None
+    month, day, year = int(digits[:2]), int(digits[2:4]), digits[4:]
+    if year:
+        years = [int(year) + (2000 if len(year) == 2 else 0)]
+    else:
+        step = 1 if prefer == "future" else -1
+        years = [today.year, today.year + step]
+    for candidate in years:
+        try:
+            date = dt.date(candidate, month, day)
+        except ValueError:
+            continue
+        fits = date >= today if prefer == "future" else date <= today
+        if year or fits:
+            return date
+    return None
+
+
+def _due_date_problem(date: dt.date, today: dt.date) -> str | None:
+    """Why a due date makes no sense, as the id of what to say."""
+    if date < today:
+        return "voice.date.due_past"
+    if (date - today).days > MAX_DAYS_UNTIL_DUE:
+        return "voice.date.due_too_far"
+    return None
+
+
+def _birth_date_problem(date: dt.date, today: dt.date) -> str | None:
+    """Why a birth date makes no sense, as the id of what to say."""
+    if date > today:
+        return "voice.date.birth_future"
+    if (today - date).days > MAX_DAYS_SINCE_BIRTH:
+        return "voice.date.birth_too_old"
+    return None
+
+
+def _read_date(
+    turn: Turn,
+    prefer: Literal["future", "past"],
+    problem_with: Callable[[dt.date, dt.date], str | None],
+) -> Plan:
+    """Read a typed or spoken date, then read it back; re-ask plainly when it makes no sense."""
+    state, said = turn.state, turn.said
+    node = NODES[state.node]
+    if MAIN_MENU_KEY in said.digits:
+        return arrive(CallState(node="main", language=state.language))
+    key = spoken_command(turn) if said.speech else None
+    if key == REPEAT_KEY:
+        return arrive(state)
+    if key == MAIN_MENU_KEY:
+        return arrive(CallState(node="main", language=state.language))
+    if said.digits:
+        date = keypad_date(said.digits, turn.today, prefer)
+    elif said.speech:
+        date = parse_date(said.speech, state.voice_language, turn.today, prefer)
+    else:
+        return failure(turn, wrong_key=False)
+    problem = "voice.date.unreadable" if date is None else problem_with(date, turn.today)
+    if problem is not None or date is None:
+        if state.tries >= REPROMPTS:
+            return failure(turn, wrong_key=True)
+        retry = dataclasses.replace(state, tries=state.tries + 1)
+        return Plan(ask=_ask(retry, node, _lines(problem, retry) + _lines(node.simple, retry)))
+    confirm = dataclasses.replace(state, node="sub_date_confirm", tries=0, date=date)
+    return arrive(confirm)
+
+
+READERS: dict[str, Callable[[Turn], Plan]] = {
+    "due_date": lambda turn: _read_date(turn, "future", _due_date_problem),
+    "birth_date": lambda turn: _read_date(turn, "past", _birth_date_problem),
+}
+
+
+def prompt_params(state: CallState) -> dict[str, object]:
+    """Values a node's prompt needs (the date being confirmed)."""
+    return {"date": state.date} if state.date else {}

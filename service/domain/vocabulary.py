@@ -1,0 +1,166 @@
+"""BoneLine's vocabulary: every state anything can be in, as an enum (stored as its value)."""
+
+from __future__ import annotations
+
+import enum
+
+
+class Status(enum.StrEnum):
+    """Where a subscriber is in their subscription."""
+
+    ENROLLING = "enrolling"
+    ACTIVE = "active"
+    STOPPED = "stopped"
+
+
+class EnrollmentStep(enum.StrEnum):
+    """The question a person signing up by text was asked last."""
+
+    STAGE = "stage"
+    DUE_DATE = "due_date"
+    BIRTH_DATE = "birth_date"
+    CHANNEL = "channel"
+    CONFIRM = "confirm"
+
+
+class Stage(enum.StrEnum):
+    """Pregnant (counting to a due date) or postpartum (counting from a birth date)."""
+
+    PREGNANT = "pregnant"
+    POSTPARTUM = "postpartum"
+
+
+class Channel(enum.StrEnum):
+    """How a subscriber wants their reminders, and how a message travels."""
+
+    SMS = "sms"
+    VOICE = "voice"
+
+
+class Direction(enum.StrEnum):
+    """Whether a message came to us or went from us."""
+
+    INBOUND = "inbound"
+    OUTBOUND = "outbound"
+
+
+class ConsentAction(enum.StrEnum):
+    """Consent given or withdrawn."""
+
+    OPT_IN = "opt_in"
+    OPT_OUT = "opt_out"
+
+
+class ConsentChannel(enum.StrEnum):
+    """How consent was given or withdrawn."""
+
+    SMS = "sms"
+    VOICE = "voice"
+    # Twilio refused a send because the person had replied STOP to the carrier (21610).
+    CARRIER = "carrier"
+
+
+class EscalationSource(enum.StrEnum):
+    """Where a red flag was reported."""
+
+    TEXT = "text"
+    CALL = "call"
+
+
+class MessageStatus(enum.StrEnum):
+    """Where one logged text or call is: ours first, then Twilio's own statuses.
+
+    Ours: an inbound text is RECEIVED; a reply sent as TwiML is REPLIED until its status callback
+    names it; a text the phone line asked for waits in our outbox (WAITING), is CLAIMED by one
+    send pass, and is SUBMITTED once Twilio accepted the request and gave it a SID. Twilio's
+    callbacks then move it through Twilio's statuses, never backwards (`store.messages`).
+    """
+
+    RECEIVED = "received"
+    REPLIED = "replied"
+    WAITING = "waiting"
+    CLAIMED = "claimed"
+    SUBMITTED = "submitted"
+    # Our outbox's own endings: too old to send, no longer wanted, refused by Twilio, or sent
+    # when a crash hid the outcome (never sent again).
+    SKIPPED = "skipped"
+    CANCELLED = "cancelled"
+    REJECTED = "rejected"
+    UNKNOWN = "unknown"
+    # Twilio's message statuses.
+    ACCEPTED = "accepted"
+    SCHEDULED = "scheduled"
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    UNDELIVERED = "undelivered"
+    FAILED = "failed"
+    CANCELED = "canceled"
+    READ = "read"
+    # Twilio's call statuses.
+    INITIATED = "initiated"
+    RINGING = "ringing"
+    IN_PROGRESS = "in-progress"
+    ANSWERED = "answered"
+    COMPLETED = "completed"
+    BUSY = "busy"
+    NO_ANSWER = "no-answer"
+
+
+# A callback never moves a message to a lower rank: they arrive out of order and repeated.
+SMS_STATUS_RANK: dict[MessageStatus, int] = {
+    MessageStatus.ACCEPTED: 1,
+    MessageStatus.SCHEDULED: 1,
+    MessageStatus.QUEUED: 1,
+    MessageStatus.SENDING: 2,
+    MessageStatus.SENT: 3,
+    MessageStatus.DELIVERED: 4,
+    MessageStatus.UNDELIVERED: 4,
+    MessageStatus.FAILED: 4,
+    MessageStatus.CANCELED: 4,
+    MessageStatus.READ: 5,
+}
+CALL_STATUS_RANK: dict[MessageStatus, int] = {
+    MessageStatus.QUEUED: 1,
+    MessageStatus.INITIATED: 2,
+    MessageStatus.RINGING: 3,
+    MessageStatus.IN_PROGRESS: 4,
+    MessageStatus.ANSWERED: 4,
+    MessageStatus.COMPLETED: 5,
+    MessageStatus.BUSY: 5,
+    MessageStatus.NO_ANSWER: 5,
+    MessageStatus.FAILED: 5,
+    MessageStatus.CANCELED: 5,
+}
+UNANSWERED_CALL = frozenset({MessageStatus.BUSY, MessageStatus.NO_ANSWER, MessageStatus.FAILED})
+
+
+class PlanStatus(enum.StrEnum):
+    """Where one planned message is on its way out."""
+
+    PLANNED = "planned"
+    CLAIMED = "claimed"  # taken by one send pass, not yet handed to Twilio
+    SENDING = "sending"  # handed to Twilio: if the pass dies now, the outcome is unknown
+    SENT = "sent"
+    UNKNOWN = "unknown"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    CANCELLED = "cancelled"
+
+
+class Recipient(enum.StrEnum):
+    """Who a planned message goes to."""
+
+    SUBSCRIBER = "subscriber"
+    CARE_TEAM = "care_team"
+
+
+class SendFailure(enum.StrEnum):
+    """What a failed REST call means for what we do next."""
+
+    RETRY = "retry"  # nothing was sent (429, 5xx, refused): try again after a pause
+    UNKNOWN = "unknown"  # the request may have reached Twilio: never send it again
+    OPTED_OUT = "opted_out"  # 21610: the person replied STOP at the carrier
+    INVALID_NUMBER = "invalid_number"  # 21211 / 21614: stop texting this number
+    REJECTED = "rejected"  # any other refusal: record it and move on

@@ -1,0 +1,252 @@
+"""A step of a call, in one transaction: let the phone menu or the call script decide, record the
+plan's effects once per step, and hand the plan back to be spoken."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from service.domain import call_script, phone_menu
+from service.domain.call_plan import Escalate, OptOut, Plan, SendText, Subscribe
+from service.domain.clock import local_date, utcnow
+from service.domain.phones import local_time_zone, mask
+from service.domain.vocabulary import (
+    Channel,
+    ConsentAction,
+    ConsentChannel,
+    EscalationSource,
+    Stage,
+    Status,
+)
+from service.store import call_steps, consent, escalations, messages, subscribers
+from service.store.db import DbSession, DuplicateError, Sessions, transaction
+from service.words.texts import Texts
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CallTurn:
+    """One webhook of a call: who is on the line, and what they pressed or said."""
+
+    phone: str
+    call_sid: str
+    digits: str = ""
+    speech: str = ""
+    # The webhook's path and query: with the answer, it names this step of the call.
+    step: str = ""
+    # Where Twilio places the caller, when it knows (FromZip): the person's time zone.
+    zip_code: str | None = None
+
+    @property
+    def step_key(self) -> str:
+        """The same for a retry of this webhook, different for any other step or answer."""
+        raw = "\n".join((self.step, self.digits, self.speech))
+        return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def start_menu(turn: CallTurn) -> Plan:
+    """What a new inbound call starts with: the language choice, in each language."""
+    log.info("call %s from %s", turn.call_sid, mask(turn.phone))
+    return phone_menu.start()
+
+
+def answer_menu(
+    sessions: Sessions,
+    texts: Texts,
+    turn: CallTurn,
+    query: dict[str, str],
+    now: dt.datetime | None = None,
+) -> Plan:
+    """The next step of an inbound call; a hidden number can only listen."""
+    now = now or utcnow()
+    state = phone_menu.CallState.from_query(query)
+    today = local_date(local_time_zone(turn.phone, turn.zip_code), now)
+    said = phone_menu.Said(turn.digits, turn.speech)
+    plan = phone_menu.answer(state, said, today, texts.spoken_keywords)
+    if plan.effects and not turn.phone:
+        plan = phone_menu.hidden_number(state)
+    return _record(sessions, texts, turn, plan, now, source=f"menu:{state.node}")
+
+
+def answer_reminder(
+    sessions: Sessions,
+    texts: Texts,
+    turn: CallTurn,
+    query: dict[str, str],
+    answered_by: str,
+    now: dt.datetime | None = None,
+) -> Plan:
+    """What a reminder or check-in call we placed starts with."""
+    call = call_script.ReminderCall.from_query(query)
+    plan = call_script.greet(call, answered_by, _has_text(texts, call.language))
+    return _record(sessions, texts, turn, plan, now or utcnow(), source=call.message_id)
+
+
+def answer_reminder_keys(
+    sessions: Sessions,
+    texts: Texts,
+    turn: CallTurn,
+    query: dict[str, str],
+    now: dt.datetime | None = None,
+) -> Plan:
+    """What follows a key, words or silence from the person on a call we placed."""
+    call = call_script.ReminderCall.from_query(query)
+    plan = call_script.respond(
+        call, turn.digits, turn.speech, texts.spoken_keywords, _has_text(texts, call.language)
+    )
+    return _record(sessions, texts, turn, plan, now or utcnow(), source=call.message_id)
+
+
+def _has_text(texts: Texts, language: str) -> Callable[[str], bool]:
+    """Whether the catalog has a text id in a language."""
+    ids = texts.catalog.ids(language)
+    return ids.__contains__
+
+
+def _record(
+    sessions: Sessions,
+    texts: Texts,
+    turn: CallTurn,
+    plan: Plan,
+    now: dt.datetime,
+    source: str,
+) -> Plan:
+    """Record the plan's effects in one transaction, once per step of a call."""
+    if plan.effects:
+        recorded = _record_once(sessions, texts, turn, plan, now)
+        log.info(
+            "call %s from %s (%s): %s%s",
+            turn.call_sid,
+            mask(turn.phone),
+            source,
+            ",".join(type(effect).__name__ for effect in plan.effects),
+            "" if recorded else " (a retried step: already recorded)",
+        )
+    return plan
+
+
+def _record_once(
+    sessions: Sessions, texts: Texts, turn: CallTurn, plan: Plan, now: dt.datetime
+) -> bool:
+    """Apply the plan's effects unless this step of the call was already recorded (a retry)."""
+    try:
+        with transaction(sessions) as session:
+            if call_steps.step_recorded(session, turn.call_sid, turn.step_key):
+                return False
+            call_steps.record_step(session, turn.call_sid, turn.step_key, now)
+            for effect in plan.effects:
+                caller = subscribers.find_by_phone(session, turn.phone)
+                EFFECTS[type(effect)](session, caller, effect, turn, texts, now)
+            return True
+    except DuplicateError:
+        # Twilio retried while the first delivery was still being recorded.
+        with transaction(sessions) as session:
+            if call_steps.step_recorded(session, turn.call_sid, turn.step_key):
+                return False
+        raise
+
+
+def _subscribe(
+    session: DbSession,
+    caller: Any,
+    effect: Subscribe,
+    turn: CallTurn,
+    texts: Texts,
+    now: dt.datetime,
+) -> None:
+    """Sign the caller up (or change their choices) and log the opt-in with its disclosure."""
+    stage = Stage(effect.stage)
+    values: dict[str, object] = {
+        "status": Status.ACTIVE,
+        "enrollment_step": None,
+        "language": effect.language,
+        "channel": Channel(effect.channel),
+        "stage": stage,
+        "due_date" if stage is Stage.PREGNANT else "birth_date": effect.date,
+    }
+    if caller is None:
+        subscriber_id = subscribers.add_subscriber(session, turn.phone, turn.zip_code, values, now)
+    else:
+        subscriber_id = caller.id
+        values.update(subscribers.location_changes(turn.phone, caller.zip_code, turn.zip_code))
+        subscribers.update_subscriber(session, subscriber_id, values, now)
+    fields = _consent_fields(effect, turn, texts, now)
+    consent.record_consent(session, subscriber_id, turn.phone, ConsentAction.OPT_IN, **fields)
+
+
+def _opt_out(
+    session: DbSession,
+    caller: Any,
+    effect: OptOut,
+    turn: CallTurn,
+    texts: Texts,
+    now: dt.datetime,
+) -> None:
+    """Suppress the number at once; the opt-out is logged even for a number we never enrolled."""
+    subscriber_id = caller.id if caller is not None else None
+    fields = _consent_fields(effect, turn, texts, now)
+    consent.record_opt_out(session, subscriber_id, turn.phone, **fields)
+
+
+def _consent_fields(
+    effect: Subscribe | OptOut, turn: CallTurn, texts: Texts, now: dt.datetime
+) -> dict[str, Any]:
+    """What the consent log keeps for a call: the spoken disclosure and the keypress."""
+    return {
+        "channel": ConsentChannel.VOICE,
+        "disclosure_id": effect.disclosure_id,
+        "disclosure_version": texts.catalog.version(effect.disclosure_id, effect.language),
+        "language": effect.language,
+        "evidence": f"{effect.evidence} (call {turn.call_sid})",
+        "now": now,
+    }
+
+
+def _send_text(
+    session: DbSession,
+    caller: Any,
+    effect: SendText,
+    turn: CallTurn,
+    texts: Texts,
+    now: dt.datetime,
+) -> None:
+    """Put the text the caller asked for in the outbox; the next send pass sends it."""
+    body = texts.render(effect.message_id, effect.language)
+    subscriber_id = caller.id if caller is not None else None
+    messages.queue_text(session, subscriber_id, turn.phone, effect.message_id, body, now)
+
+
+def _escalate(
+    session: DbSession,
+    caller: Any,
+    effect: Escalate,
+    turn: CallTurn,
+    texts: Texts,
+    now: dt.datetime,
+) -> None:
+    """Record a red flag from a call for the care team."""
+    escalations.record_escalation(
+        session,
+        caller.id if caller is not None else None,
+        turn.phone,
+        stage=caller.stage if caller is not None else None,
+        source=EscalationSource.CALL,
+        reason=effect.reason,
+        detail=f"{effect.detail} (call {turn.call_sid})",
+        language=effect.language,
+        now=now,
+    )
+
+
+# Each effect's recorder, by the effect's type.
+EFFECTS: dict[type[Any], Callable[..., None]] = {
+    Subscribe: _subscribe,
+    OptOut: _opt_out,
+    SendText: _send_text,
+    Escalate: _escalate,
+}

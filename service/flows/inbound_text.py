@@ -1,0 +1,270 @@
+"""An inbound text, in one transaction: load the person, let the conversation decide, store it."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from service.config import Settings
+from service.domain.clock import local_date, utcnow
+from service.domain.conversation import Outcome, Profile, respond
+from service.domain.phones import local_time_zone, mask
+from service.domain.vocabulary import (
+    Channel,
+    ConsentAction,
+    ConsentChannel,
+    EnrollmentStep,
+    EscalationSource,
+    Stage,
+    Status,
+)
+from service.store import consent, erasure, escalations, messages, subscribers
+from service.store.db import DbSession, DuplicateError, Sessions, transaction
+from service.store.messages import LoggedReply
+from service.words.texts import Texts
+
+log = logging.getLogger(__name__)
+
+# The subscriber columns a text can change, and how a Profile fills them.
+PROFILE_COLUMNS = ("status", "language", "enrollment_step", "stage", "due_date", "birth_date")
+# A YES/1 or NO/2 within this long of a back-pain check-in answers the check-in.
+CHECKIN_REPLY_WINDOW = dt.timedelta(hours=72)
+
+
+@dataclass(frozen=True)
+class InboundText:
+    """One text as Twilio delivered it to our webhook."""
+
+    phone: str
+    body: str
+    message_sid: str | None = None
+    zip_code: str | None = None
+
+
+class SubscriberFields(Protocol):
+    """What a text needs of a subscriber: a `subscribers` row or a `Subscriber` object."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def status(self) -> Status: ...
+    @property
+    def language(self) -> str: ...
+    @property
+    def channel(self) -> Channel: ...
+    @property
+    def enrollment_step(self) -> EnrollmentStep | None: ...
+    @property
+    def stage(self) -> Stage | None: ...
+    @property
+    def due_date(self) -> dt.date | None: ...
+    @property
+    def birth_date(self) -> dt.date | None: ...
+    @property
+    def time_zone(self) -> str: ...
+    @property
+    def zip_code(self) -> str | None: ...
+    @property
+    def last_checkin_at(self) -> dt.datetime | None: ...
+
+
+@dataclass(frozen=True)
+class LoopLimit:
+    """How many texts one number may send within a window before we stop answering it."""
+
+    messages: int = 10
+    window: dt.timedelta = dt.timedelta(minutes=5)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> LoopLimit:
+        """LOOP_LIMIT_MESSAGES texts within LOOP_WINDOW_MINUTES."""
+        return cls(settings.LOOP_LIMIT_MESSAGES, dt.timedelta(minutes=settings.LOOP_WINDOW_MINUTES))
+
+
+def receive_text(
+    sessions: Sessions,
+    inbound: InboundText,
+    texts: Texts,
+    now: dt.datetime | None = None,
+    loop_limit: LoopLimit | None = None,
+) -> list[str]:
+    """Answer one inbound text once; a repeated MessageSid gets the first answer again."""
+    now = now or utcnow()
+    loop_limit = loop_limit or LoopLimit()
+    try:
+        with transaction(sessions) as session:
+            connection = session.connection()
+            known = messages.what_we_know(
+                connection, inbound.message_sid, inbound.phone, now - loop_limit.window
+            )
+            if known.earlier_id is not None:
+                return messages.replies_to(connection, known.earlier_id)
+            return _answer(session, inbound, texts, now, known, loop_limit)
+    except DuplicateError:
+        # Twilio retried while the first delivery was still being answered: reuse that answer.
+        with transaction(sessions) as session:
+            earlier = messages.earlier_replies(session.connection(), inbound.message_sid)
+            if earlier is None:
+                raise
+            return earlier
+
+
+def profile_of(subscriber: SubscriberFields | None, now: dt.datetime | None = None) -> Profile:
+    """The conversation's view of a subscriber row (an ORM object or a plain row)."""
+    if subscriber is None:
+        return Profile()
+    checkin_at = subscriber.last_checkin_at
+    return Profile(
+        status=subscriber.status,
+        language=subscriber.language,
+        enrollment_step=subscriber.enrollment_step,
+        stage=subscriber.stage,
+        due_date=subscriber.due_date,
+        birth_date=subscriber.birth_date,
+        channel=subscriber.channel,
+        awaiting_checkin_reply=bool(
+            now and checkin_at and now - checkin_at <= CHECKIN_REPLY_WINDOW
+        ),
+    )
+
+
+def _answer(
+    session: DbSession,
+    inbound: InboundText,
+    texts: Texts,
+    now: dt.datetime,
+    known: Any,
+    loop_limit: LoopLimit,
+) -> list[str]:
+    """Decide, apply and log the answer to a new inbound text."""
+    connection = session.connection()
+    subscriber: SubscriberFields | None = known if known.id is not None else None
+    time_zone = subscriber.time_zone if subscriber else _stranger_zone(inbound)
+    before = profile_of(subscriber, now)
+    outcome = respond(before, inbound.body, local_date(time_zone, now), texts.keywords)
+    if known.recent >= loop_limit.messages:
+        outcome = while_looping(outcome, before)
+        log.warning(
+            "text from %s not answered: %s texts in the loop window",
+            mask(inbound.phone),
+            known.recent,
+        )
+    # Everything is decided before the first write, so SQLite's write lock is held briefly.
+    replies = [
+        LoggedReply(
+            reply.message_id, texts.render(reply.message_id, outcome.language, reply.params)
+        )
+        for reply in outcome.replies
+    ]
+    if outcome.erase:
+        erasure.erase_person(connection, inbound.phone)
+        subscriber_id = None
+    else:
+        subscriber_id = _save_profile(connection, subscriber, outcome, inbound, now)
+    messages.log_text_and_replies(
+        connection, subscriber_id, inbound.phone, inbound.message_sid, inbound.body, replies, now
+    )
+    _record_consent(connection, subscriber_id, outcome, inbound, texts, now)
+    _record_escalation(connection, subscriber_id, outcome, inbound, now)
+    log.info(
+        "text from %s answered with %s",
+        mask(inbound.phone),
+        ",".join(reply.message_id for reply in outcome.replies),
+    )
+    return [reply.body for reply in replies]
+
+
+def _stranger_zone(inbound: InboundText) -> str:
+    """A stranger's time zone, by the same rule their row will get (ZIP, else area code)."""
+    return local_time_zone(inbound.phone, inbound.zip_code)
+
+
+def while_looping(outcome: Outcome, before: Profile) -> Outcome:
+    """A number caught in a loop hears nothing; an opt-out and a red flag still count."""
+    if outcome.consent is ConsentAction.OPT_OUT:
+        return dataclasses.replace(outcome, replies=())
+    return Outcome(before, (), escalation=outcome.escalation, reply_language=outcome.reply_language)
+
+
+def _save_profile(
+    connection: Any,
+    subscriber: SubscriberFields | None,
+    outcome: Outcome,
+    inbound: InboundText,
+    now: dt.datetime,
+) -> int | None:
+    """Save what changed; a number we never heard from gets a row only once it has a status."""
+    profile = outcome.profile
+    if subscriber is None:
+        if profile.status is None:
+            return None
+        values = _profile_values(profile, None)
+        return subscribers.add_subscriber(connection, inbound.phone, inbound.zip_code, values, now)
+    values = _profile_values(profile, subscriber)
+    values.update(
+        subscribers.location_changes(inbound.phone, subscriber.zip_code, inbound.zip_code)
+    )
+    changed = {name: value for name, value in values.items() if getattr(subscriber, name) != value}
+    subscribers.update_subscriber(connection, subscriber.id, changed, now)
+    return subscriber.id
+
+
+def _profile_values(profile: Profile, subscriber: SubscriberFields | None) -> dict[str, object]:
+    """The subscriber columns the new profile sets."""
+    values: dict[str, object] = {name: getattr(profile, name) for name in PROFILE_COLUMNS}
+    values["status"] = profile.status or (subscriber.status if subscriber else None)
+    values["channel"] = profile.channel or Channel.SMS
+    if not profile.awaiting_checkin_reply:
+        values["last_checkin_at"] = None
+    return values
+
+
+def _record_consent(
+    connection: Any,
+    subscriber_id: int | None,
+    outcome: Outcome,
+    inbound: InboundText,
+    texts: Texts,
+    now: dt.datetime,
+) -> None:
+    """Keep the consent log: who, when, how, which disclosure, and the words they used."""
+    if outcome.consent is None or outcome.consent_disclosure is None:
+        return
+    fields: dict[str, Any] = {
+        "channel": ConsentChannel.SMS,
+        "disclosure_id": outcome.consent_disclosure,
+        "disclosure_version": texts.catalog.version(outcome.consent_disclosure, outcome.language),
+        "language": outcome.language,
+        "evidence": inbound.body,
+        "now": now,
+    }
+    if outcome.consent is ConsentAction.OPT_OUT:
+        consent.record_opt_out(connection, subscriber_id, inbound.phone, **fields)
+    else:
+        consent.record_consent(connection, subscriber_id, inbound.phone, outcome.consent, **fields)
+
+
+def _record_escalation(
+    connection: Any,
+    subscriber_id: int | None,
+    outcome: Outcome,
+    inbound: InboundText,
+    now: dt.datetime,
+) -> None:
+    """Record a red flag for the care team."""
+    if outcome.escalation is None:
+        return
+    escalations.record_escalation(
+        connection,
+        subscriber_id,
+        inbound.phone,
+        stage=outcome.profile.stage,
+        source=EscalationSource.TEXT,
+        reason=outcome.escalation,
+        detail=inbound.body,
+        language=outcome.language,
+        now=now,
+    )

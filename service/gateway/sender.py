@@ -1,0 +1,166 @@
+"""Our one boundary to Twilio's REST API: send a text, place a call, classify what went wrong."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from typing import Any, Protocol
+
+import requests
+from twilio.base.exceptions import TwilioRestException
+from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError
+
+from service.config import Settings
+from service.domain.phones import mask
+from service.domain.vocabulary import SendFailure
+from service.gateway.twilio_client import build_twilio_client
+
+log = logging.getLogger(__name__)
+
+CALL_STATUS_EVENTS = ("initiated", "ringing", "answered", "completed")
+OPTED_OUT = 21610
+INVALID_NUMBER_CODES = frozenset({21211, 21614})
+
+
+class SendError(Exception):
+    """A send that did not go out as asked, with what it means."""
+
+    def __init__(self, failure: SendFailure, code: int | None = None, status: int | None = None):
+        super().__init__(f"{failure} (code {code}, HTTP {status})")
+        self.failure = failure
+        self.code = code
+        self.status = status
+
+
+class Sender(Protocol):
+    """Sends one text or places one call; returns the Twilio SID or raises SendError."""
+
+    def send_sms(self, to: str, body: str) -> str:
+        """Send a text."""
+        ...
+
+    def place_call(self, to: str, url: str) -> str:
+        """Place a call that plays the TwiML at `url`."""
+        ...
+
+
+class TwilioSender:
+    """The real sender: Twilio's REST API (or a compatible one at TWILIO_API_BASE_URL)."""
+
+    def __init__(self, settings: Settings) -> None:
+        """Build the REST client from settings."""
+        self.settings = settings
+        self.client = build_twilio_client(
+            settings.TWILIO_ACCOUNT_SID,
+            settings.TWILIO_AUTH_TOKEN,
+            settings.TWILIO_API_BASE_URL,
+            timeout=settings.TWILIO_TIMEOUT_SECONDS,
+        )
+
+    def send_sms(self, to: str, body: str) -> str:
+        """Send through the Messaging Service when configured, else from our number."""
+        settings = self.settings
+        sender: dict[str, Any] = (
+            {"messaging_service_sid": settings.TWILIO_MESSAGING_SERVICE_SID}
+            if settings.TWILIO_MESSAGING_SERVICE_SID
+            else {"from_": settings.TWILIO_PHONE_NUMBER}
+        )
+        callback = settings.public_url("/sms/status")
+        if callback:
+            sender["status_callback"] = callback
+        return self._create(lambda: self.client.messages.create(to=to, body=body, **sender))
+
+    def place_call(self, to: str, url: str) -> str:
+        """Call from our number, leave the message after a machine's greeting, report status."""
+        options: dict[str, Any] = {"machine_detection": "DetectMessageEnd"}
+        callback = self.settings.public_url("/voice/status")
+        if callback:
+            options.update(
+                status_callback=callback,
+                status_callback_method="POST",
+                status_callback_event=list(CALL_STATUS_EVENTS),
+            )
+        return self._create(
+            lambda: self.client.calls.create(
+                to=to, from_=self.settings.TWILIO_PHONE_NUMBER, url=url, **options
+            )
+        )
+
+    def close(self) -> None:
+        """Close pooled connections."""
+        self.client.http_client.close()
+
+    @staticmethod
+    def _create(create: Callable[[], Any]) -> str:
+        """Run one create call and turn every failure into a SendError."""
+        try:
+            return str(create().sid)
+        except TwilioRestException as error:
+            failure = classify_rest_error(error.status, error.code)
+            raise SendError(failure, error.code, error.status) from error
+        except requests.exceptions.RequestException as error:
+            raise SendError(classify_transport_error(error)) from error
+
+
+def classify_rest_error(status: int, code: int | None) -> SendFailure:
+    """What an HTTP error from Twilio means (twilio-testing.md)."""
+    if code == OPTED_OUT:
+        return SendFailure.OPTED_OUT
+    if code in INVALID_NUMBER_CODES:
+        return SendFailure.INVALID_NUMBER
+    if status == 429 or code == 20429 or status >= 500:
+        return SendFailure.RETRY
+    return SendFailure.REJECTED
+
+
+def classify_transport_error(error: requests.exceptions.RequestException) -> SendFailure:
+    """Retry only what provably never reached Twilio; anything else has an unknown outcome."""
+    if isinstance(error, requests.exceptions.ConnectTimeout):
+        return SendFailure.RETRY
+    if isinstance(error, requests.exceptions.ConnectionError):
+        reason = error.args[0] if error.args else None
+        if isinstance(reason, MaxRetryError):
+            reason = reason.reason
+        if isinstance(reason, NewConnectionError | ConnectTimeoutError):
+            return SendFailure.RETRY
+    return SendFailure.UNKNOWN
+
+
+class PrintingSender:
+    """The local demo's sender: says what it would send, keeps it, and returns a made-up SID."""
+
+    def __init__(self, echo: Callable[[str], None] = print) -> None:
+        """Print with `echo` (the CLI passes click.echo; the simulator prints nothing itself)."""
+        self.echo = echo
+        self.sent: list[tuple[str, str, str]] = []
+
+    def send_sms(self, to: str, body: str) -> str:
+        """Print the text instead of sending it."""
+        self.sent.append(("sms", to, body))
+        self.echo(f"would send to {mask(to)}: {body}")
+        return "SM" + uuid.uuid4().hex
+
+    def place_call(self, to: str, url: str) -> str:
+        """Print the call instead of placing it."""
+        self.sent.append(("call", to, url))
+        self.echo(f"would call {mask(to)}: {url}")
+        return "CA" + uuid.uuid4().hex
+
+    def take(self) -> list[tuple[str, str, str]]:
+        """What was sent since the last call, oldest first, as (sms or call, to, text or URL)."""
+        sent, self.sent = self.sent, []
+        return sent
+
+    def close(self) -> None:
+        """Nothing to close."""
+
+
+def sender_for(
+    settings: Settings, echo: Callable[[str], None] = print
+) -> TwilioSender | PrintingSender:
+    """Twilio when it is configured, else the printing demo sender."""
+    if settings.can_send:
+        return TwilioSender(settings)
+    log.warning("Twilio is not configured: reminders are printed, not sent")
+    return PrintingSender(echo)

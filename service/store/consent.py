@@ -1,0 +1,77 @@
+"""The consent log (`consent_events`): the one module that writes it.
+
+Every opt-in and opt-out, from texts, calls and the carrier, is kept here with the number, the
+time, the channel, the disclosure and its version, and what the person said or did.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import cast
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from service.domain.vocabulary import ConsentAction, ConsentChannel
+from service.store import subscribers
+from service.store.models import ConsentEvent
+
+CONSENT_EVENTS = cast(sa.Table, ConsentEvent.__table__)
+
+
+def record_consent(
+    connection: sa.Connection | Session,
+    subscriber_id: int | None,
+    phone: str,
+    action: ConsentAction,
+    *,
+    channel: ConsentChannel,
+    disclosure_id: str,
+    disclosure_version: str,
+    language: str,
+    evidence: str,
+    now: dt.datetime,
+) -> None:
+    """Keep one consent-log entry: who, when, how, which disclosure, and what they said or did."""
+    connection.execute(
+        sa.insert(CONSENT_EVENTS).values(
+            subscriber_id=subscriber_id,
+            phone=phone,
+            action=action,
+            channel=channel,
+            disclosure_id=disclosure_id,
+            disclosure_version=disclosure_version,
+            language=language,
+            evidence=evidence,
+            occurred_at=now,
+        )
+    )
+
+
+def record_opt_out(
+    connection: sa.Connection | Session,
+    subscriber_id: int | None,
+    phone: str,
+    *,
+    channel: ConsentChannel,
+    disclosure_id: str,
+    disclosure_version: str,
+    language: str,
+    evidence: str,
+    now: dt.datetime,
+) -> None:
+    """Suppress the number at once and log the opt-out (even for a number never enrolled)."""
+    if subscriber_id is not None:
+        subscribers.stop(connection, subscriber_id, now)
+    record_consent(
+        connection,
+        subscriber_id,
+        phone,
+        ConsentAction.OPT_OUT,
+        channel=channel,
+        disclosure_id=disclosure_id,
+        disclosure_version=disclosure_version,
+        language=language,
+        evidence=evidence,
+        now=now,
+    )

@@ -1,0 +1,158 @@
+"""The `escalations` table (red flags for the care team): the one module that writes it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from typing import cast
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from service.domain.vocabulary import EscalationSource, Stage
+from service.store import subscribers
+from service.store.models import Escalation
+
+ESCALATIONS = cast(sa.Table, Escalation.__table__)
+ERASED_DETAIL = "(erased at the person's request)"
+MAX_NAME = 64
+MAX_NOTE = 2000
+
+
+def record_escalation(
+    connection: sa.Connection | Session,
+    subscriber_id: int | None,
+    phone: str,
+    *,
+    stage: Stage | None,
+    source: EscalationSource,
+    reason: str,
+    detail: str,
+    language: str,
+    now: dt.datetime,
+) -> None:
+    """Record a red flag for the care team, with the person's stage when we know it."""
+    connection.execute(
+        sa.insert(ESCALATIONS).values(
+            subscriber_id=subscriber_id,
+            phone=phone,
+            source=source,
+            reason=reason,
+            detail=detail,
+            language=language,
+            stage=stage.value if stage else None,
+            created_at=now,
+        )
+    )
+
+
+def get(session: Session, escalation_id: int) -> Escalation | None:
+    """One escalation, or None."""
+    return session.get(Escalation, escalation_id)
+
+
+def open_escalations(session: Session) -> Sequence[Escalation]:
+    """Escalations nobody has handled yet, newest first."""
+    return session.scalars(
+        sa.select(Escalation)
+        .where(Escalation.handled_at.is_(None))
+        .order_by(Escalation.created_at.desc(), Escalation.id.desc())
+    ).all()
+
+
+def handled_escalations(
+    session: Session,
+    *,
+    last4: str,
+    words: str,
+    since: dt.datetime | None,
+    before: dt.datetime | None,
+    limit: int,
+) -> Sequence[Escalation]:
+    """Handled escalations matching a search (empty parts match all), last handled first."""
+    query = sa.select(Escalation).where(Escalation.handled_at.is_not(None))
+    if last4:
+        query = query.where(Escalation.phone.endswith(last4, autoescape=True))
+    for word in words.split():
+        pattern = f"%{_escape_like(word)}%"
+        query = query.where(
+            sa.or_(
+                Escalation.detail.ilike(pattern, escape="\\"),
+                Escalation.note.ilike(pattern, escape="\\"),
+                Escalation.reason.ilike(pattern, escape="\\"),
+            )
+        )
+    if since:
+        query = query.where(Escalation.created_at >= since)
+    if before:
+        query = query.where(Escalation.created_at < before)
+    query = query.order_by(Escalation.handled_at.desc(), Escalation.id.desc()).limit(limit)
+    return session.scalars(query).all()
+
+
+def _escape_like(text: str) -> str:
+    """Make % and _ in a search word match themselves."""
+    return re.sub(r"([\\%_])", r"\\\1", text)
+
+
+def mark_handled(
+    session: Session, escalation_id: int, handled_by: str, note: str, now: dt.datetime
+) -> bool | None:
+    """Record who handled it, when, and their note; None if there is no such escalation,
+    False if someone handled it first (the first one wins)."""
+    escalation = session.get(Escalation, escalation_id, with_for_update=True)
+    if escalation is None:
+        return None
+    if escalation.handled_at is not None:
+        return False
+    escalation.handled_at = now
+    escalation.handled_by = handled_by[:MAX_NAME]
+    escalation.note = note.strip()[:MAX_NOTE]
+    return True
+
+
+def next_unalerted(session: Session, since: dt.datetime) -> Escalation | None:
+    """The oldest recent escalation whose webhook alert has not gone, locked for this process."""
+    return session.scalars(
+        sa.select(Escalation)
+        .where(Escalation.alerted_at.is_(None), Escalation.created_at >= since)
+        .order_by(Escalation.created_at, Escalation.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    ).first()
+
+
+def mark_alerted(session: Session, escalation_id: int, now: dt.datetime) -> None:
+    """The care team's webhook took the alert."""
+    session.execute(
+        sa.update(ESCALATIONS).where(ESCALATIONS.c.id == escalation_id).values(alerted_at=now)
+    )
+
+
+def recent_without_alert(
+    connection: sa.Connection | Session, since: dt.datetime, alerted_ids: sa.Select[tuple[int]]
+) -> list[int]:
+    """Recent escalations not among `alerted_ids` (those that already have an SMS alert)."""
+    return list(
+        connection.execute(
+            sa.select(ESCALATIONS.c.id).where(
+                ESCALATIONS.c.created_at >= since, ESCALATIONS.c.id.not_in(alerted_ids)
+            )
+        ).scalars()
+    )
+
+
+def erase_by_phone(connection: sa.Connection | Session, phone: str) -> None:
+    """Red flags keep only what counts them (reason, when, how handled), never who or what."""
+    erased_note = sa.case((ESCALATIONS.c.note.is_not(None), ERASED_DETAIL), else_=None)
+    connection.execute(
+        sa.update(ESCALATIONS)
+        .where(
+            sa.or_(
+                ESCALATIONS.c.phone == phone,
+                ESCALATIONS.c.subscriber_id.in_(subscribers.ids_of_phone(phone)),
+            )
+        )
+        .values(phone="", detail=ERASED_DETAIL, note=erased_note, subscriber_id=None)
+    )

@@ -1,0 +1,333 @@
+"""The message log (`messages`): the one module that writes it, and the one place that moves a
+logged text or call from one `MessageStatus` to the next.
+
+Inbound texts are RECEIVED and our TwiML replies REPLIED; a text the phone line asked for waits
+in the outbox (WAITING), is CLAIMED by one send pass and SUBMITTED once Twilio gives it a SID, or
+ends SKIPPED, CANCELLED, REJECTED or UNKNOWN; Twilio's callbacks then move it forward by rank.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from service.domain.vocabulary import (
+    Channel,
+    Direction,
+    MessageStatus,
+    SendFailure,
+    Status,
+)
+from service.store import subscribers
+from service.store.models import Message
+
+MESSAGES = cast(sa.Table, Message.__table__)
+_SUBSCRIBERS = subscribers.SUBSCRIBERS
+
+# The text webhook's statements, built once: building a statement costs more than running it,
+# and every text runs these (BENCHMARKS.md, "What was fixed along the way").
+MESSAGE_ID_BY_SID = sa.select(MESSAGES.c.id).where(MESSAGES.c.twilio_sid == sa.bindparam("sid"))
+_REPLIES_TO = (
+    sa.select(MESSAGES.c.body)
+    .where(MESSAGES.c.in_reply_to_id == sa.bindparam("inbound_id"))
+    .order_by(MESSAGES.c.id)
+)
+_RECENT_INBOUND = (
+    sa.select(sa.func.count())
+    .select_from(MESSAGES)
+    .where(
+        MESSAGES.c.phone == sa.bindparam("phone"),
+        MESSAGES.c.created_at >= sa.bindparam("since"),
+        MESSAGES.c.direction == Direction.INBOUND,
+    )
+)
+# One round trip for all a new text needs to know: whether this MessageSid came before, how
+# many texts the number sent lately (loop protection), and its subscriber row if it has one.
+_WHAT_WE_KNOW = sa.select(
+    MESSAGE_ID_BY_SID.scalar_subquery().label("earlier_id"),
+    _RECENT_INBOUND.scalar_subquery().label("recent"),
+    *_SUBSCRIBERS.c,
+).select_from(
+    sa.select(sa.literal_column("1").label("one"))
+    .subquery()
+    .outerjoin(_SUBSCRIBERS, _SUBSCRIBERS.c.phone == sa.bindparam("phone"))
+)
+_INSERT_INBOUND = sa.insert(MESSAGES).returning(MESSAGES.c.id)
+_INSERT_REPLIES = sa.insert(MESSAGES)
+
+
+def what_we_know(
+    connection: sa.Connection, message_sid: str | None, phone: str, since: dt.datetime
+) -> sa.Row[Any]:
+    """Whether this MessageSid was logged (`earlier_id`), how many texts the number sent since
+    `since` (`recent`), and the number's subscriber columns (all None for a stranger)."""
+    return connection.execute(
+        _WHAT_WE_KNOW, {"sid": message_sid, "phone": phone, "since": since}
+    ).one()
+
+
+def replies_to(connection: sa.Connection, inbound_id: int) -> list[str]:
+    """The bodies we answered one logged inbound text with, in order."""
+    return list(connection.execute(_REPLIES_TO, {"inbound_id": inbound_id}).scalars())
+
+
+def earlier_replies(connection: sa.Connection, message_sid: str | None) -> list[str] | None:
+    """What we answered the first time this MessageSid arrived, or None if it is new."""
+    if not message_sid:
+        return None
+    inbound_id = connection.execute(MESSAGE_ID_BY_SID, {"sid": message_sid}).scalar()
+    if inbound_id is None:
+        return None
+    return replies_to(connection, inbound_id)
+
+
+@dataclass(frozen=True)
+class LoggedReply:
+    """One reply to log: its catalog id and the words sent."""
+
+    message_id: str
+    body: str
+
+
+def log_text_and_replies(
+    connection: sa.Connection,
+    subscriber_id: int | None,
+    phone: str,
+    message_sid: str | None,
+    body: str,
+    replies: Sequence[LoggedReply],
+    now: dt.datetime,
+) -> None:
+    """Log an inbound text (RECEIVED) and the replies we sent in TwiML (REPLIED)."""
+    received_id = connection.execute(
+        _INSERT_INBOUND,
+        {
+            "subscriber_id": subscriber_id,
+            "phone": phone,
+            "direction": Direction.INBOUND,
+            "channel": Channel.SMS,
+            "twilio_sid": message_sid or None,
+            "body": body,
+            "status": MessageStatus.RECEIVED,
+            "created_at": now,
+            "updated_at": now,
+        },
+    ).scalar_one()
+    rows = [
+        {
+            "subscriber_id": subscriber_id,
+            "phone": phone,
+            "direction": Direction.OUTBOUND,
+            "channel": Channel.SMS,
+            "body": reply.body,
+            "message_id": reply.message_id,
+            "status": MessageStatus.REPLIED,
+            "in_reply_to_id": received_id,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for reply in replies
+    ]
+    if rows:
+        connection.execute(_INSERT_REPLIES, rows)
+
+
+def queue_text(
+    connection: sa.Connection | Session,
+    subscriber_id: int | None,
+    phone: str,
+    message_id: str,
+    body: str,
+    now: dt.datetime,
+) -> None:
+    """Put a text in the outbox (WAITING) for the next send pass."""
+    connection.execute(
+        sa.insert(MESSAGES).values(
+            subscriber_id=subscriber_id,
+            phone=phone,
+            direction=Direction.OUTBOUND,
+            channel=Channel.SMS,
+            body=body,
+            message_id=message_id,
+            status=MessageStatus.WAITING,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+
+
+def log_submitted(
+    connection: sa.Connection | Session,
+    *,
+    subscriber_id: int | None,
+    phone: str,
+    channel: Channel,
+    twilio_sid: str,
+    body: str,
+    message_id: str,
+    now: dt.datetime,
+) -> None:
+    """Log a scheduled text or call Twilio accepted (SUBMITTED, with its SID)."""
+    connection.execute(
+        sa.insert(MESSAGES).values(
+            subscriber_id=subscriber_id,
+            phone=phone,
+            direction=Direction.OUTBOUND,
+            channel=channel,
+            twilio_sid=twilio_sid,
+            body=body,
+            message_id=message_id,
+            status=MessageStatus.SUBMITTED,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+
+
+def advance(
+    connection: sa.Connection | Session,
+    twilio_sid: str,
+    status: MessageStatus,
+    error_code: int | None,
+    ranks: Mapping[MessageStatus, int],
+    now: dt.datetime,
+) -> bool:
+    """Move the message with this SID forward to `status`, once; whether a row moved.
+
+    One conditional UPDATE: the database compares ranks, so two callbacks racing for the same
+    message cannot move it backwards, and no row lock is held while Python decides.
+    """
+    rank = ranks.get(status, 0)
+    current_rank = sa.case(
+        {str(key): value for key, value in ranks.items()}, value=MESSAGES.c.status, else_=0
+    )
+    values: dict[str, object] = {"status": status, "updated_at": now}
+    if error_code:
+        values["error_code"] = error_code
+    moved = connection.execute(
+        sa.update(MESSAGES)
+        .where(MESSAGES.c.twilio_sid == twilio_sid, current_rank < rank)
+        .values(values)
+    )
+    return bool(moved.rowcount)  # type: ignore[attr-defined]
+
+
+def has_sid(connection: sa.Connection | Session, twilio_sid: str) -> bool:
+    """Whether a logged message carries this Twilio SID."""
+    return connection.execute(MESSAGE_ID_BY_SID, {"sid": twilio_sid}).first() is not None
+
+
+def name_twiml_reply(
+    connection: sa.Connection | Session, twilio_sid: str, inbound_sid: str, index: int
+) -> bool:
+    """Give a TwiML reply its Twilio SID, learnt from its first status callback."""
+    replies = (
+        sa.select(MESSAGES.c.id)
+        .where(
+            MESSAGES.c.in_reply_to_id
+            == sa.select(MESSAGES.c.id)
+            .where(MESSAGES.c.twilio_sid == inbound_sid)
+            .scalar_subquery()
+        )
+        .order_by(MESSAGES.c.id)
+        .offset(index)
+        .limit(1)
+        .scalar_subquery()
+    )
+    named = connection.execute(
+        sa.update(MESSAGES)
+        .where(MESSAGES.c.id == replies, MESSAGES.c.twilio_sid.is_(None))
+        .values(twilio_sid=twilio_sid)
+    )
+    # Zero rows: no such reply, or a racing callback named it first (then the SID is there).
+    return bool(named.rowcount) or has_sid(connection, twilio_sid)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class OutboxText:
+    """A claimed outbox text: what sending it needs."""
+
+    id: int
+    subscriber_id: int | None
+    phone: str
+    body: str
+
+
+def claim_outbox(
+    connection: sa.Connection,
+    now: dt.datetime,
+    *,
+    max_age: dt.timedelta,
+    batch: int,
+    lock_rows: bool,
+) -> list[OutboxText]:
+    """Skip stale or no-longer-wanted waiting texts, then claim the rest (one process each)."""
+    waiting = sa.and_(
+        MESSAGES.c.direction == Direction.OUTBOUND,
+        MESSAGES.c.status == MessageStatus.WAITING,
+    )
+    stopped = sa.select(_SUBSCRIBERS.c.id).where(_SUBSCRIBERS.c.status == Status.STOPPED)
+    connection.execute(
+        sa.update(MESSAGES)
+        .where(waiting, MESSAGES.c.created_at < now - max_age)
+        .values(status=MessageStatus.SKIPPED, updated_at=now)
+    )
+    connection.execute(
+        sa.update(MESSAGES)
+        .where(waiting, MESSAGES.c.subscriber_id.in_(stopped))
+        .values(status=MessageStatus.CANCELLED, updated_at=now)
+    )
+    due = (
+        sa.select(MESSAGES.c.id)
+        .where(waiting, MESSAGES.c.channel == Channel.SMS, MESSAGES.c.created_at <= now)
+        .order_by(MESSAGES.c.id)
+        .limit(batch)
+    )
+    if lock_rows:
+        due = due.with_for_update(skip_locked=True)
+    rows = connection.execute(
+        sa.update(MESSAGES)
+        .where(MESSAGES.c.id.in_(due.scalar_subquery()), waiting)
+        .values(status=MessageStatus.CLAIMED, updated_at=now)
+        .returning(MESSAGES.c.id, MESSAGES.c.subscriber_id, MESSAGES.c.phone, MESSAGES.c.body)
+    ).all()
+    return [OutboxText(*row) for row in rows]
+
+
+def record_outbox_outcome(
+    connection: sa.Connection | Session,
+    message_id: int,
+    twilio_sid: str | None,
+    failure: SendFailure | None,
+    error_code: int | None,
+    now: dt.datetime,
+) -> None:
+    """SUBMITTED with the SID Twilio gave, UNKNOWN when a crash or timeout hid it, or REJECTED."""
+    if failure is None:
+        values: dict[str, Any] = {"status": MessageStatus.SUBMITTED, "twilio_sid": twilio_sid}
+    else:
+        status = MessageStatus.UNKNOWN if failure is SendFailure.UNKNOWN else MessageStatus.REJECTED
+        values = {"status": status, "error_code": error_code}
+    connection.execute(
+        sa.update(MESSAGES).where(MESSAGES.c.id == message_id).values(updated_at=now, **values)
+    )
+
+
+def forget_stale_claims(connection: sa.Connection, stale: dt.datetime, now: dt.datetime) -> int:
+    """Outbox texts a crashed pass claimed: UNKNOWN (they may have gone), never sent again."""
+    result = connection.execute(
+        sa.update(MESSAGES)
+        .where(MESSAGES.c.status == MessageStatus.CLAIMED, MESSAGES.c.updated_at < stale)
+        .values(status=MessageStatus.UNKNOWN, updated_at=now)
+    )
+    return result.rowcount or 0
+
+
+def erase_by_phone(connection: sa.Connection | Session, phone: str) -> None:
+    """Every text to and from the number, and texts queued for it."""
+    connection.execute(sa.delete(MESSAGES).where(MESSAGES.c.phone == phone))

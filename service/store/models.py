@@ -1,0 +1,214 @@
+"""Typed SQLAlchemy models. Every datetime column holds naive UTC."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from service.domain.clock import utcnow
+from service.domain.vocabulary import (
+    Channel,
+    ConsentAction,
+    ConsentChannel,
+    Direction,
+    EnrollmentStep,
+    EscalationSource,
+    MessageStatus,
+    PlanStatus,
+    Recipient,
+    Stage,
+    Status,
+)
+from service.store.db import Base
+
+__all__ = [
+    "Base",
+    "CallStep",
+    "ConsentEvent",
+    "Escalation",
+    "Message",
+    "PlanRun",
+    "PlannedMessage",
+    "Subscriber",
+]
+
+
+def _enum(kind: type[enum.StrEnum], length: int = 16) -> sa.Enum:
+    """Store an enum as its lowercase value in a short VARCHAR on every database."""
+    return sa.Enum(
+        kind,
+        native_enum=False,
+        length=length,
+        values_callable=lambda members: [member.value for member in members],
+    )
+
+
+class Subscriber(Base):
+    """A phone number that has texted or called us, and what they chose."""
+
+    __tablename__ = "subscribers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    language: Mapped[str] = mapped_column(sa.String(2), default="en")
+    channel: Mapped[Channel] = mapped_column(_enum(Channel), default=Channel.SMS)
+    status: Mapped[Status] = mapped_column(_enum(Status), default=Status.ENROLLING)
+    enrollment_step: Mapped[EnrollmentStep | None] = mapped_column(_enum(EnrollmentStep, 32))
+    stage: Mapped[Stage | None] = mapped_column(_enum(Stage))
+    due_date: Mapped[dt.date | None] = mapped_column(sa.Date)
+    birth_date: Mapped[dt.date | None] = mapped_column(sa.Date)
+    time_zone: Mapped[str] = mapped_column(sa.String(64), default="America/New_York")
+    zip_code: Mapped[str | None] = mapped_column(sa.String(10))
+    # When the last back-pain check-in went out: a YES/1 or NO/2 soon after answers it.
+    last_checkin_at: Mapped[dt.datetime | None] = mapped_column()
+    # Set when Twilio says the number cannot get texts (21211 invalid, 21614 not mobile).
+    number_invalid_at: Mapped[dt.datetime | None] = mapped_column()
+    number_invalid_code: Mapped[int | None] = mapped_column()
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    consent_events: Mapped[list[ConsentEvent]] = relationship(back_populates="subscriber")
+
+
+class ConsentEvent(Base):
+    """One opt-in or opt-out, kept (with the number) even when the person's data is erased."""
+
+    __tablename__ = "consent_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscriber_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("subscribers.id", ondelete="SET NULL"), index=True
+    )
+    phone: Mapped[str] = mapped_column(sa.String(20), index=True)
+    action: Mapped[ConsentAction] = mapped_column(_enum(ConsentAction))
+    channel: Mapped[ConsentChannel] = mapped_column(_enum(ConsentChannel))
+    disclosure_id: Mapped[str] = mapped_column(sa.String(64))
+    disclosure_version: Mapped[str] = mapped_column(sa.String(16))
+    language: Mapped[str] = mapped_column(sa.String(2))
+    evidence: Mapped[str] = mapped_column(sa.Text, default="")
+    occurred_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    subscriber: Mapped[Subscriber | None] = relationship(back_populates="consent_events")
+
+
+class Message(Base):
+    """Every inbound and outbound text, with its Twilio SID and delivery status."""
+
+    __tablename__ = "messages"
+    # Loop protection counts one number's recent inbound texts: (phone, created_at) finds them.
+    __table_args__ = (sa.Index("ix_messages_phone_created_at", "phone", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscriber_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("subscribers.id", ondelete="SET NULL"), index=True
+    )
+    phone: Mapped[str] = mapped_column(sa.String(20))
+    direction: Mapped[Direction] = mapped_column(_enum(Direction))
+    channel: Mapped[Channel] = mapped_column(_enum(Channel), default=Channel.SMS)
+    twilio_sid: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    body: Mapped[str] = mapped_column(sa.Text, default="")
+    message_id: Mapped[str | None] = mapped_column(sa.String(64))
+    status: Mapped[MessageStatus] = mapped_column(
+        _enum(MessageStatus, 24), default=MessageStatus.RECEIVED
+    )
+    error_code: Mapped[int | None] = mapped_column()
+    in_reply_to_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("messages.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    subscriber: Mapped[Subscriber | None] = relationship()
+
+
+class Escalation(Base):
+    """A red flag (severe pain, a fall, an emergency symptom) for the care team to follow up."""
+
+    __tablename__ = "escalations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscriber_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("subscribers.id", ondelete="SET NULL"), index=True
+    )
+    phone: Mapped[str] = mapped_column(sa.String(20))
+    source: Mapped[EscalationSource] = mapped_column(_enum(EscalationSource))
+    reason: Mapped[str] = mapped_column(sa.String(64))
+    detail: Mapped[str] = mapped_column(sa.Text, default="")
+    language: Mapped[str] = mapped_column(sa.String(2), default="en")
+    stage: Mapped[str | None] = mapped_column(sa.String(16))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    handled_at: Mapped[dt.datetime | None] = mapped_column()
+    handled_by: Mapped[str | None] = mapped_column(sa.String(64))
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    # When the care team's webhook took the alert; NULL means not yet (the send job retries).
+    alerted_at: Mapped[dt.datetime | None] = mapped_column()
+
+    subscriber: Mapped[Subscriber | None] = relationship()
+
+
+class PlannedMessage(Base):
+    """One scheduled text or call (or care-team alert), planned once and sent at most once."""
+
+    __tablename__ = "planned_messages"
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "subscriber_id", "item_key", "local_date", name="uq_planned_messages_once"
+        ),
+        sa.Index("ix_planned_messages_due", "status", "send_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # NULL for a care-team alert: it must go out even for a stranger's red flag, and erasing the
+    # person (DELETE) must not cascade it away.
+    subscriber_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("subscribers.id", ondelete="CASCADE")
+    )
+    item_key: Mapped[str] = mapped_column(sa.String(64))
+    local_date: Mapped[dt.date] = mapped_column(sa.Date)
+    send_at: Mapped[dt.datetime] = mapped_column()
+    # The end of the person's send window that day: call retries must fit before it.
+    window_end: Mapped[dt.datetime] = mapped_column()
+    recipient: Mapped[Recipient] = mapped_column(_enum(Recipient), default=Recipient.SUBSCRIBER)
+    channel: Mapped[Channel] = mapped_column(_enum(Channel), default=Channel.SMS)
+    message_id: Mapped[str] = mapped_column(sa.String(64))
+    language: Mapped[str] = mapped_column(sa.String(2), default="en")
+    status: Mapped[PlanStatus] = mapped_column(_enum(PlanStatus), default=PlanStatus.PLANNED)
+    attempts: Mapped[int] = mapped_column(default=0)
+    twilio_sid: Mapped[str | None] = mapped_column(sa.String(64), index=True)
+    error_code: Mapped[int | None] = mapped_column()
+    escalation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("escalations.id", ondelete="SET NULL"), unique=True
+    )
+    claimed_at: Mapped[dt.datetime | None] = mapped_column()
+    claim_token: Mapped[str | None] = mapped_column(sa.String(32))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    subscriber: Mapped[Subscriber | None] = relationship()
+
+
+class PlanRun(Base):
+    """A time zone's local day that has been planned, so each day is planned once."""
+
+    __tablename__ = "plan_runs"
+
+    time_zone: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    local_date: Mapped[dt.date] = mapped_column(sa.Date, primary_key=True)
+    planned: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class CallStep(Base):
+    """A call webhook whose effects were recorded, so a retry of it records nothing twice."""
+
+    __tablename__ = "call_steps"
+    __table_args__ = (sa.UniqueConstraint("call_sid", "step"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_sid: Mapped[str] = mapped_column(sa.String(64))
+    # A SHA-256 of the step's path, query and answer: no number, no words.
+    step: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)

@@ -1,0 +1,449 @@
+"""Planned messages (`planned_messages`) and planned days (`plan_runs`): the one module that
+writes them.
+
+A row is PLANNED once per (person, item, local date), CLAIMED by one send pass (`FOR UPDATE SKIP
+LOCKED` on PostgreSQL; SQLite's single writer makes the same conditional UPDATE atomic), SENDING
+just before its REST call, then SENT, FAILED or UNKNOWN; a crash in between leaves SENDING, which
+housekeeping turns into UNKNOWN, never into a second send.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, cast
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from service.domain.vocabulary import (
+    Channel,
+    PlanStatus,
+    Recipient,
+    SendFailure,
+    Stage,
+    Status,
+)
+from service.store import subscribers
+from service.store.db import Database
+from service.store.escalations import ESCALATIONS
+from service.store.models import PlannedMessage, PlanRun
+
+PLANNED = cast(sa.Table, PlannedMessage.__table__)
+PLAN_RUNS = cast(sa.Table, PlanRun.__table__)
+_SUBSCRIBERS = subscribers.SUBSCRIBERS
+
+ALERT_ITEM = "alert.care_team"
+CARE_TEAM_LANGUAGE = "en"
+INVALID_NUMBER = 21211
+
+# Which stage each schedule item belongs to, by key prefix: a stage change cancels the rest.
+STAGE_OF_PREFIX = {
+    "pregnant.": Stage.PREGNANT,
+    "postpartum.": Stage.POSTPARTUM,
+    "checkin.": Stage.POSTPARTUM,
+}
+
+
+def insert_ignoring_duplicates(database: Database, table: sa.Table) -> Any:
+    """An INSERT that silently skips rows a unique constraint already holds."""
+    if database.is_postgresql:
+        return postgresql.insert(table).on_conflict_do_nothing()
+    return sqlite.insert(table).on_conflict_do_nothing()
+
+
+def write_planned(
+    database: Database, connection: sa.Connection, rows: list[dict[str, Any]]
+) -> None:
+    """Insert planned rows, skipping any already there (COPY + INSERT ... SELECT on PostgreSQL)."""
+    if not database.is_postgresql:
+        connection.execute(insert_ignoring_duplicates(database, PLANNED), rows)
+        return
+    # COPY into a scratch table is several times faster than row-by-row INSERTs over the wire.
+    names = list(rows[0])
+    column_list = ", ".join(names)
+    connection.exec_driver_sql(
+        "CREATE TEMPORARY TABLE IF NOT EXISTS planned_batch "
+        "(LIKE planned_messages INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+    )
+    cursor = connection.connection.cursor()
+    with cursor.copy(f"COPY planned_batch ({column_list}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([_plain(row[name]) for name in names])
+    connection.exec_driver_sql(
+        f"INSERT INTO planned_messages ({column_list}) SELECT {column_list} FROM planned_batch "
+        "ON CONFLICT DO NOTHING"
+    )
+
+
+def _plain(value: Any) -> Any:
+    """Enum members as their stored text, everything else as is."""
+    return value.value if isinstance(value, enum.Enum) else value
+
+
+def record_planned_days(
+    database: Database,
+    connection: sa.Connection,
+    counts: Mapping[tuple[str, dt.date], int],
+    now: dt.datetime,
+) -> None:
+    """Remember which (time zone, local date) pairs are planned, so each is planned once."""
+    connection.execute(
+        insert_ignoring_duplicates(database, PLAN_RUNS),
+        [
+            {"time_zone": zone, "local_date": day, "planned": count, "created_at": now}
+            for (zone, day), count in counts.items()
+        ],
+    )
+
+
+def planned_zone_days(connection: sa.Connection, since: dt.date) -> set[tuple[str, dt.date]]:
+    """The (time zone, local date) pairs already planned since a date."""
+    found = connection.execute(
+        sa.select(PLAN_RUNS.c.time_zone, PLAN_RUNS.c.local_date).where(
+            PLAN_RUNS.c.local_date >= since
+        )
+    )
+    return {(zone, day) for zone, day in found}
+
+
+def active_zones(connection: sa.Connection) -> list[str]:
+    """The time zones active subscribers live in."""
+    return list(
+        connection.scalars(
+            sa.select(_SUBSCRIBERS.c.time_zone)
+            .where(_SUBSCRIBERS.c.status == Status.ACTIVE)
+            .distinct()
+        )
+    )
+
+
+def reachable_pages(database: Database, page_size: int) -> Iterator[list[Any]]:
+    """Active subscribers who can be reached, a page at a time in id order (keyset pages)."""
+    columns = (
+        _SUBSCRIBERS.c.id,
+        _SUBSCRIBERS.c.phone,
+        _SUBSCRIBERS.c.zip_code,
+        _SUBSCRIBERS.c.time_zone,
+        _SUBSCRIBERS.c.stage,
+        _SUBSCRIBERS.c.due_date,
+        _SUBSCRIBERS.c.birth_date,
+        _SUBSCRIBERS.c.language,
+        _SUBSCRIBERS.c.channel,
+    )
+    last_id = 0
+    while True:
+        query = (
+            sa.select(*columns)
+            .where(
+                _SUBSCRIBERS.c.id > last_id,
+                _SUBSCRIBERS.c.status == Status.ACTIVE,
+                _SUBSCRIBERS.c.stage.is_not(None),
+                sa.or_(
+                    _SUBSCRIBERS.c.number_invalid_at.is_(None),
+                    _SUBSCRIBERS.c.channel == Channel.VOICE,
+                ),
+            )
+            .order_by(_SUBSCRIBERS.c.id)
+            .limit(page_size)
+        )
+        with database.engine.connect() as connection:
+            page = list(connection.execute(query).all())
+        if not page:
+            return
+        yield page
+        last_id = page[-1].id
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """One claimed row, with what sending it needs."""
+
+    id: int
+    subscriber_id: int | None
+    phone: str
+    recipient: Recipient
+    channel: Channel
+    item_key: str
+    message_id: str
+    language: str
+
+
+def _claimed_rows() -> sa.Select[Any]:
+    """The columns a send needs from a planned row and its subscriber, in `Claimed` order."""
+    return (
+        sa.select(
+            PLANNED.c.id,
+            PLANNED.c.subscriber_id,
+            # A care-team alert names the person by the escalation's number ("" once erased).
+            sa.func.coalesce(_SUBSCRIBERS.c.phone, ESCALATIONS.c.phone, "").label("phone"),
+            PLANNED.c.recipient,
+            PLANNED.c.channel,
+            PLANNED.c.item_key,
+            PLANNED.c.message_id,
+            PLANNED.c.language,
+        )
+        .outerjoin(_SUBSCRIBERS, _SUBSCRIBERS.c.id == PLANNED.c.subscriber_id)
+        .outerjoin(ESCALATIONS, ESCALATIONS.c.id == PLANNED.c.escalation_id)
+    )
+
+
+def skip_late(connection: sa.Connection, late: dt.datetime, now: dt.datetime) -> int:
+    """Skip scheduled messages too late or past the window's end (alerts are never late)."""
+    result = connection.execute(
+        sa.update(PLANNED)
+        .where(
+            PLANNED.c.status == PlanStatus.PLANNED,
+            sa.or_(PLANNED.c.send_at < late, PLANNED.c.window_end <= now),
+            PLANNED.c.recipient == Recipient.SUBSCRIBER,
+        )
+        .values(status=PlanStatus.SKIPPED, updated_at=now)
+    )
+    return result.rowcount or 0
+
+
+def cancel_unwanted(connection: sa.Connection, now: dt.datetime) -> int:
+    """Cancel due rows for people who stopped, changed stage, or whose number cannot get texts."""
+    person = _SUBSCRIBERS.alias("person")
+    wrong_stage = sa.or_(
+        *(
+            sa.and_(PLANNED.c.item_key.startswith(prefix), person.c.stage.is_distinct_from(stage))
+            for prefix, stage in STAGE_OF_PREFIX.items()
+        )
+    )
+    unwanted = sa.exists().where(
+        person.c.id == PLANNED.c.subscriber_id,
+        sa.or_(
+            person.c.status != Status.ACTIVE,
+            sa.and_(
+                person.c.number_invalid_at.is_not(None),
+                sa.or_(
+                    PLANNED.c.channel == Channel.SMS,
+                    person.c.number_invalid_code == INVALID_NUMBER,
+                ),
+            ),
+            wrong_stage,
+        ),
+    )
+    result = connection.execute(
+        sa.update(PLANNED)
+        .where(
+            PLANNED.c.status == PlanStatus.PLANNED,
+            PLANNED.c.send_at <= now,
+            PLANNED.c.recipient == Recipient.SUBSCRIBER,
+            unwanted,
+        )
+        .values(status=PlanStatus.CANCELLED, updated_at=now)
+    )
+    return result.rowcount or 0
+
+
+def claim_due(
+    database: Database,
+    connection: sa.Connection,
+    now: dt.datetime,
+    *,
+    claim_token: str,
+    batch: int,
+) -> list[Claimed]:
+    """Claim up to `batch` due rows for one send pass; each row goes to one pass only."""
+    due = (
+        sa.select(PLANNED.c.id)
+        .where(PLANNED.c.status == PlanStatus.PLANNED, PLANNED.c.send_at <= now)
+        .order_by(PLANNED.c.send_at, PLANNED.c.id)
+        .limit(batch)
+    )
+    if database.is_postgresql:
+        due = due.with_for_update(skip_locked=True)
+    ids = connection.scalars(
+        sa.update(PLANNED)
+        .where(PLANNED.c.id.in_(due.scalar_subquery()))
+        .where(PLANNED.c.status == PlanStatus.PLANNED)
+        .values(
+            status=PlanStatus.CLAIMED,
+            claim_token=claim_token,
+            claimed_at=now,
+            updated_at=now,
+        )
+        .returning(PLANNED.c.id)
+    ).all()
+    if not ids:
+        return []
+    rows = connection.execute(
+        _claimed_rows().where(PLANNED.c.id.in_(ids)).order_by(PLANNED.c.send_at, PLANNED.c.id)
+    ).all()
+    return [Claimed(*row) for row in rows]
+
+
+def start_sending(
+    connection: sa.Connection, row_id: int, claim_token: str, now: dt.datetime
+) -> bool:
+    """Mark a claimed row SENDING just before its request; False if this pass lost the claim."""
+    result = connection.execute(
+        sa.update(PLANNED)
+        .where(
+            PLANNED.c.id == row_id,
+            PLANNED.c.status == PlanStatus.CLAIMED,
+            PLANNED.c.claim_token == claim_token,
+        )
+        .values(status=PlanStatus.SENDING, attempts=PLANNED.c.attempts + 1, updated_at=now)
+    )
+    return bool(result.rowcount == 1)
+
+
+def mark_sent(
+    connection: sa.Connection | Session, row_id: int, twilio_sid: str, now: dt.datetime
+) -> None:
+    """Twilio accepted the row's text or call and gave it this SID."""
+    connection.execute(
+        sa.update(PLANNED)
+        .where(PLANNED.c.id == row_id)
+        .values(status=PlanStatus.SENT, twilio_sid=twilio_sid, updated_at=now)
+    )
+
+
+def mark_failed(
+    connection: sa.Connection | Session,
+    row_id: int,
+    failure: SendFailure,
+    error_code: int | None,
+    now: dt.datetime,
+) -> None:
+    """UNKNOWN when the request may have reached Twilio (never sent again), else FAILED."""
+    status = PlanStatus.UNKNOWN if failure is SendFailure.UNKNOWN else PlanStatus.FAILED
+    connection.execute(
+        sa.update(PLANNED)
+        .where(PLANNED.c.id == row_id)
+        .values(status=status, error_code=error_code, updated_at=now)
+    )
+
+
+def note_error_code(
+    connection: sa.Connection | Session, twilio_sid: str, error_code: int, now: dt.datetime
+) -> None:
+    """A delivery failure Twilio reported later, on the row that sent it."""
+    connection.execute(
+        sa.update(PLANNED)
+        .where(PLANNED.c.twilio_sid == twilio_sid)
+        .values(error_code=error_code, updated_at=now)
+    )
+
+
+def plan_call_retry(
+    session: Session, twilio_sid: str, now: dt.datetime, gap: dt.timedelta, max_attempts: int
+) -> bool:
+    """Try an unanswered call again later the same day, inside the person's window."""
+    row = session.scalar(
+        sa.select(PlannedMessage).where(
+            PlannedMessage.twilio_sid == twilio_sid, PlannedMessage.status == PlanStatus.SENT
+        )
+    )
+    if row is None or row.attempts >= max_attempts:
+        return False
+    retry_at = now + gap
+    if retry_at >= row.window_end:
+        return False
+    row.status = PlanStatus.PLANNED
+    row.send_at = retry_at
+    row.twilio_sid = None
+    row.updated_at = now
+    return True
+
+
+def queue_care_team_alerts(
+    database: Database, connection: sa.Connection, now: dt.datetime, lookback: dt.timedelta
+) -> int:
+    """An outbox row for each recent escalation that has none yet (sent on the next pass)."""
+    fresh = connection.execute(
+        sa.select(ESCALATIONS.c.id)
+        .outerjoin(PLANNED, PLANNED.c.escalation_id == ESCALATIONS.c.id)
+        .where(PLANNED.c.id.is_(None), ESCALATIONS.c.created_at >= now - lookback)
+    ).scalars()
+    rows = [_alert_row(escalation_id, now, lookback) for escalation_id in fresh]
+    if rows:
+        connection.execute(insert_ignoring_duplicates(database, PLANNED), rows)
+    return len(rows)
+
+
+def _alert_row(escalation_id: int, now: dt.datetime, lookback: dt.timedelta) -> dict[str, Any]:
+    """The outbox row for one care-team alert: tied to the escalation, not to a subscriber."""
+    return {
+        "subscriber_id": None,
+        "item_key": f"alert.{escalation_id}",
+        "local_date": now.date(),
+        "send_at": now,
+        "window_end": now + lookback,
+        "recipient": Recipient.CARE_TEAM,
+        "channel": Channel.SMS,
+        "message_id": ALERT_ITEM,
+        "language": CARE_TEAM_LANGUAGE,
+        "status": PlanStatus.PLANNED,
+        "attempts": 0,
+        "escalation_id": escalation_id,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def release_stale(
+    connection: sa.Connection, stale: dt.datetime, now: dt.datetime
+) -> tuple[int, int]:
+    """After a crash: claims that never reached Twilio are PLANNED again; SENDING rows become
+    UNKNOWN (never resent). Returns (released, unknown)."""
+    released = connection.execute(
+        sa.update(PLANNED)
+        .where(PLANNED.c.status == PlanStatus.CLAIMED, PLANNED.c.claimed_at < stale)
+        .values(status=PlanStatus.PLANNED, claim_token=None, updated_at=now)
+    )
+    unknown = connection.execute(
+        sa.update(PLANNED)
+        .where(PLANNED.c.status == PlanStatus.SENDING, PLANNED.c.claimed_at < stale)
+        .values(status=PlanStatus.UNKNOWN, updated_at=now)
+    )
+    return released.rowcount or 0, unknown.rowcount or 0
+
+
+def due_preview(database: Database, now: dt.datetime, late: dt.datetime) -> Iterator[Claimed]:
+    """Rows a send pass at `now` would claim (for `boneline tick --dry-run`)."""
+    with database.engine.connect() as connection:
+        for row in connection.execute(
+            _claimed_rows()
+            .where(
+                PLANNED.c.status == PlanStatus.PLANNED,
+                PLANNED.c.send_at <= now,
+                PLANNED.c.send_at >= late,
+                PLANNED.c.window_end > now,
+                sa.or_(
+                    PLANNED.c.recipient == Recipient.CARE_TEAM,
+                    _SUBSCRIBERS.c.status == Status.ACTIVE,
+                ),
+            )
+            .order_by(PLANNED.c.send_at)
+        ):
+            yield Claimed(*row)
+
+
+def planned_send_times(database: Database, until: dt.datetime) -> list[dt.datetime]:
+    """The distinct send times of planned rows up to `until`, earliest first."""
+    with database.engine.connect() as connection:
+        return list(
+            connection.scalars(
+                sa.select(PLANNED.c.send_at)
+                .where(PLANNED.c.status == PlanStatus.PLANNED, PLANNED.c.send_at <= until)
+                .group_by(PLANNED.c.send_at)
+                .order_by(PLANNED.c.send_at)
+            )
+        )
+
+
+def erase_by_phone(connection: sa.Connection | Session, phone: str) -> None:
+    """Reminders and check-ins not yet sent (and the record of those that were); alerts stay."""
+    connection.execute(
+        sa.delete(PLANNED).where(
+            PLANNED.c.subscriber_id.in_(subscribers.ids_of_phone(phone)),
+            PLANNED.c.recipient == Recipient.SUBSCRIBER,
+        )
+    )

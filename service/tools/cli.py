@@ -1,0 +1,274 @@
+"""The `boneline` command: migrations, running the service, and one scheduler tick."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+import yaml
+from apscheduler.schedulers.background import BackgroundScheduler
+from flask import Flask
+
+from service.config import Settings, load_settings
+from service.domain.clock import utcnow
+from service.domain.phones import mask
+from service.flows.deployment import default_instance_path, load_deployment
+from service.logs import configure_logging
+from service.store.db import upgrade
+from service.web import create_app
+from service.web.care_login import hash_password
+from service.words.catalog import Catalog, CatalogError
+from service.words.content_check import check_catalog, format_table
+from service.words.texts import deployment_params
+
+if TYPE_CHECKING:
+    from service.tools.simulate import Simulator
+
+
+def app_settings() -> Settings:
+    """The settings the web app runs with (so the default SQLite file is the same one)."""
+    return load_settings(instance_path=default_instance_path())
+
+
+@click.group()
+def main() -> None:
+    """BoneLine: bone health reminders by text and phone."""
+    configure_logging()
+
+
+@main.group()
+def db() -> None:
+    """Database migrations."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Bring the database schema up to date (the Procfile's release step)."""
+    settings = app_settings()
+    upgrade(settings.DATABASE_URL, revision)
+    click.echo(f"database is at {revision}")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def run(host: str, port: int) -> None:
+    """Run it all on this computer: migrate, start the scheduler's jobs, serve the webhooks."""
+    app = create_app()
+    scheduler = start_local_scheduler(app)
+    click.echo(f"BoneLine is listening on http://{host}:{port} (press Ctrl-C to stop)")
+    try:
+        app.run(host=host, port=port, use_reloader=False)
+    finally:
+        # Let a pass in progress finish and record what it sent before the process ends.
+        scheduler.shutdown(wait=True)
+        click.echo("BoneLine stopped")
+
+
+def start_local_scheduler(app: Flask) -> BackgroundScheduler:
+    """Migrate, then start the scheduler's jobs in this process with the sender for settings."""
+    from scheduler.main import build_background_scheduler
+    from service.gateway.sender import sender_for
+
+    boneline = app.extensions["boneline"]
+    settings = boneline.settings
+    upgrade(settings.DATABASE_URL)
+    # A line every 30 seconds for each job run would bury the texts it prints.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    sender = sender_for(settings, click.echo)
+    scheduler = build_background_scheduler(boneline, sender)
+    scheduler.start()
+    sends = "through Twilio" if settings.can_send else "printed here and recorded, not sent"
+    click.echo(f"database: {settings.DATABASE_URL}")
+    click.echo(f"scheduler jobs: {', '.join(job.id for job in scheduler.get_jobs())} ({sends})")
+    return scheduler
+
+
+@main.command()
+@click.option(
+    "--now",
+    "now_text",
+    default=None,
+    help="Act as if the clock said this time (ISO 8601; UTC unless it has an offset).",
+)
+@click.option(
+    "--dry-run", is_flag=True, help="Show what would be planned and sent; change nothing."
+)
+def tick(now_text: str | None, dry_run: bool) -> None:
+    """Run one planning and sending pass, and print what was sent (or would be)."""
+    from scheduler.jobs import housekeeping_job, plan_job, send_job
+    from scheduler.planning import plan
+    from scheduler.sending import due_preview
+    from service.domain.send_windows import SendWindows
+    from service.gateway.sender import sender_for
+
+    now = parse_now(now_text)
+    boneline = load_deployment()
+    settings, database = boneline.settings, boneline.db
+    if dry_run:
+        report = plan(database, SendWindows.from_settings(settings), now, dry_run=True)
+        click.echo(f"{now:%Y-%m-%d %H:%M} UTC: would plan {report.planned} messages")
+        for row in due_preview(database, now, settings):
+            click.echo(f"would send {row.message_id} to {mask(row.phone)} by {row.channel}")
+        for row_plan in report.rows:
+            click.echo(
+                f"would plan {row_plan['message_id']} for subscriber {row_plan['subscriber_id']} "
+                f"at {row_plan['send_at']:%Y-%m-%d %H:%M} UTC"
+            )
+        return
+    housekeeping_job(database, settings, now)
+    planned = plan_job(database, settings, now)
+    sender = sender_for(settings, click.echo)
+    try:
+        sent = send_job(database, settings, boneline.texts, sender, now)
+    finally:
+        sender.close()
+    click.echo(
+        f"{now:%Y-%m-%d %H:%M} UTC: planned {planned.planned}, sent {len(sent.sent)}, "
+        f"failed {len(sent.failed)}, skipped {sent.skipped}, cancelled {sent.cancelled}"
+    )
+
+
+def parse_now(text: str | None) -> dt.datetime:
+    """Naive UTC from an ISO 8601 time (a time without offset is taken as UTC)."""
+    if not text:
+        return utcnow()
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError as error:
+        raise click.BadParameter(f"not an ISO 8601 time: {text}", param_hint="--now") from error
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
+    return moment
+
+
+@main.command()
+@click.option("--phone", default="+12125550123", show_default=True, help="The number you text as.")
+@click.option(
+    "--lang",
+    "language",
+    type=click.Choice(["en", "es"]),
+    default="en",
+    show_default=True,
+    help="Start by texting the word for this language (es: ESPANOL).",
+)
+@click.option(
+    "--database-url",
+    default=None,
+    help="A database to use (default: a new SQLite file in a temporary folder).",
+)
+@click.option(
+    "--start",
+    "start_text",
+    default=None,
+    help="The simulated clock's start (ISO 8601, UTC unless it has an offset; default: now).",
+)
+def simulate(phone: str, language: str, database_url: str | None, start_text: str | None) -> None:
+    """A terminal phone: text, call and move the clock; type :help for the commands."""
+    import tempfile
+
+    from service.domain.phones import InvalidPhoneNumber, to_e164
+    from service.tools.simulate import Simulator
+
+    # The simulator prints what matters; log lines would bury it.
+    logging.getLogger().setLevel(logging.ERROR)
+    start = parse_now(start_text).replace(second=0, microsecond=0)
+    with tempfile.TemporaryDirectory(prefix="boneline-simulate-") as folder:
+        url = database_url or f"sqlite:///{Path(folder) / 'simulate.sqlite3'}"
+        upgrade(url)
+        # Nothing leaves this computer: texts and calls go to the simulator's own sender, and
+        # care-team webhook alerts are not posted.
+        boneline = load_deployment({"DATABASE_URL": url, "CARE_TEAM_WEBHOOK_URL": ""})
+        try:
+            number = to_e164(phone, boneline.settings.DEFAULT_REGION)
+        except InvalidPhoneNumber as error:
+            raise click.BadParameter(
+                f"not a phone number: {phone}", param_hint="--phone"
+            ) from error
+        simulator = Simulator(boneline, phone=number, now=start)
+        click.echo(f"BoneLine simulator: texting as {number}; type :help for the commands.")
+        click.echo(simulator.show_now("")[0])
+        lines = [f":lang {language}"] if language != "en" else []
+        try:
+            _simulate_loop(simulator, lines)
+        finally:
+            boneline.db.dispose()
+
+
+def _simulate_loop(simulator: Simulator, first: list[str]) -> None:
+    """Read lines until :quit or the end of input; echo piped lines so a transcript reads well."""
+    interactive = sys.stdin.isatty()
+    if interactive:
+        import readline  # noqa: F401  (arrow keys and history for input())
+    for line in first:
+        _echo_all(simulator.handle(line))
+    while not simulator.done:
+        try:
+            line = input("> " if interactive else "")
+        except (EOFError, KeyboardInterrupt):
+            if interactive:
+                click.echo()  # end the prompt's line
+            break
+        if not interactive:
+            click.echo(f"> {line}")
+        _echo_all(simulator.handle(line))
+
+
+def _echo_all(lines: list[str]) -> None:
+    """Print each line of the simulator's answer."""
+    for line in lines:
+        click.echo(line)
+
+
+@main.group()
+def content() -> None:
+    """The message catalog in messages/."""
+
+
+@content.command("check")
+@click.option(
+    "--catalog",
+    "catalog_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="A catalog folder holding en/ and es/ (default: the shipped messages/).",
+)
+def content_check(catalog_dir: Path | None) -> None:
+    """Check every text's length, encoding, reading level, languages and required items."""
+    try:
+        catalog = Catalog.load(catalog_dir) if catalog_dir else Catalog.load()
+    except (CatalogError, yaml.YAMLError) as error:
+        raise click.ClickException(f"the catalog cannot be read: {error}") from error
+    # Texts are measured with this deployment's names filled in; no database is needed.
+    settings = load_settings({"DATABASE_URL": "sqlite://"})
+    report = check_catalog(catalog, deployment_params(settings))
+    click.echo(format_table(report))
+    if not report.ok:
+        raise SystemExit(1)
+
+
+@main.group()
+def care() -> None:
+    """The care team page."""
+
+
+@care.command("hash-password")
+@click.option("--name", default="", help="Print `name:hash`, ready for CARE_TEAM_ACCOUNTS.")
+@click.password_option(prompt="Password for the care team page")
+def care_hash_password(name: str, password: str) -> None:
+    """Print a salted hash of a password, for CARE_TEAM_ACCOUNTS."""
+    if len(password) < 12:
+        raise click.BadParameter("use at least 12 characters", param_hint="password")
+    if "," in name or ":" in name:
+        raise click.BadParameter("a name cannot contain commas or colons", param_hint="--name")
+    password_hash = hash_password(password)
+    click.echo(f"{name}:{password_hash}" if name else password_hash)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,52 @@
+"""The catalog and keyword tables, bound to one deployment's program name and support contact."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from service.config import Settings
+from service.words.catalog import Catalog, default_catalog
+from service.words.keywords import Keywords, normalize
+
+
+@dataclass(frozen=True)
+class Texts:
+    """Everything needed to turn a decision into words."""
+
+    catalog: Catalog
+    keywords: Keywords
+    params: Mapping[str, str]
+
+    @classmethod
+    def from_settings(cls, settings: Settings, catalog: Catalog | None = None) -> Texts:
+        """Bind the shipped (or a given) catalog to the deployment's names."""
+        catalog = catalog or default_catalog()
+        return cls(catalog, Keywords.from_catalog(catalog), deployment_params(settings))
+
+    @functools.cached_property
+    def spoken_keywords(self) -> dict[str, dict[str, tuple[str, ...]]]:
+        """Per language, each intent's keywords normalized for matching speech (built once)."""
+        return {
+            language: {
+                intent: tuple(normalize(str(word)) for word in words)
+                for intent, words in self.catalog.keywords(language).items()
+            }
+            for language in self.catalog.languages
+        }
+
+    def render(
+        self, message_id: str, language: str, params: Mapping[str, object] | None = None
+    ) -> str:
+        """The words of one text in one language, with the deployment's names filled in."""
+        return self.catalog.text(message_id, language, **{**self.params, **(params or {})})
+
+
+def deployment_params(settings: Settings) -> dict[str, str]:
+    """The placeholder values every text may use."""
+    return {
+        "program": settings.PROGRAM_NAME,
+        "organization": settings.ORGANIZATION_NAME,
+        "support": settings.SUPPORT_CONTACT,
+    }
