@@ -20,7 +20,12 @@ from service.gateway.sender import TwilioSender
 from service.store.db import Database
 from service.store.models import PlannedMessage
 from service.words.texts import Texts
-from tests.twilio_servers import TEST_ACCOUNT_SID, TEST_AUTH_TOKEN, TEST_FROM_NUMBER, FakeTwilio
+from tests.support.twilio_servers import (
+    TEST_ACCOUNT_SID,
+    TEST_AUTH_TOKEN,
+    TEST_FROM_NUMBER,
+    FakeTwilio,
+)
 
 NOW = dt.datetime(2027, 3, 1, 16)
 

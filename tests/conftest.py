@@ -19,7 +19,7 @@ from service.web import create_app
 from service.words.catalog import Catalog, default_catalog
 from service.words.keywords import Keywords
 
-pytest_plugins = ["tests.twilio_servers"]
+pytest_plugins = ["tests.support.twilio_servers"]
 
 AUTH_TOKEN = "0123456789abcdef0123456789abcdef"
 PUBLIC_BASE_URL = "https://boneline.example.org"

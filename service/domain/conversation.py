@@ -11,14 +11,17 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from service.domain.dates import parse_date
+from service.domain.dates import (
+    DateProblem,
+    birth_date_problem,
+    due_date_problem,
+    parse_date,
+)
 from service.domain.vocabulary import Channel, ConsentAction, EnrollmentStep, Stage, Status
 from service.words.catalog import Term
 from service.words.keywords import Keywords, Match
-from service.words.topics import TOPIC_PREFIX, Found
+from service.words.topics import SAFETY_REPLY_PREFIX, TOPIC_PREFIX, Found
 
-MAX_DAYS_UNTIL_DUE = 300
-MAX_DAYS_SINCE_BIRTH = 365
 CHECKIN_BACK_PAIN = "checkin_back_pain"
 
 ASK_STAGE = EnrollmentStep.STAGE
@@ -44,7 +47,6 @@ NOT_UNDERSTOOD = frozenset(
     {"enroll.reask_stage", "enroll.unreadable_date", "enroll.reask_channel", "enroll.reask_confirm"}
 )
 
-SAFETY_REPLY_PREFIX = "safety."
 TOPIC_NAMES = "topic_names"
 
 
@@ -311,10 +313,11 @@ def _born(inbound: Inbound, match: Match) -> Outcome:
         if parsed is None:
             return _reply(profile, "born.unreadable_date")
         birth_date = parsed
-    if birth_date > inbound.today:
+    problem = birth_date_problem(birth_date, inbound.today)
+    if problem is DateProblem.BIRTH_FUTURE:
         return _reply(profile, "born.date_future")
-    if (inbound.today - birth_date).days > MAX_DAYS_SINCE_BIRTH:
-        return _reply(profile, "enroll.birth_date_too_old")
+    if problem is not None:
+        return _reply(profile, DATE_PROBLEM_TEXTS[problem])
     updated = dataclasses.replace(profile, stage=Stage.POSTPARTUM, birth_date=birth_date)
     if profile.status is Status.ENROLLING:
         updated = dataclasses.replace(updated, enrollment_step=ASK_CHANNEL)
@@ -338,37 +341,28 @@ def _answer_stage(inbound: Inbound) -> Outcome:
 
 def _answer_due_date(inbound: Inbound) -> Outcome:
     """A due date from today up to 10 months ahead."""
-    return _answer_date(inbound, "future", "due_date", _due_date_problem)
+    return _answer_date(inbound, "future", "due_date", due_date_problem)
 
 
 def _answer_birth_date(inbound: Inbound) -> Outcome:
     """A birth date in the past year."""
-    return _answer_date(inbound, "past", "birth_date", _birth_date_problem)
+    return _answer_date(inbound, "past", "birth_date", birth_date_problem)
 
 
-def _due_date_problem(date: dt.date, today: dt.date) -> str | None:
-    """Why a due date makes no sense, as the id of the re-ask text."""
-    if date < today:
-        return "enroll.due_date_past"
-    if (date - today).days > MAX_DAYS_UNTIL_DUE:
-        return "enroll.due_date_too_far"
-    return None
-
-
-def _birth_date_problem(date: dt.date, today: dt.date) -> str | None:
-    """Why a birth date makes no sense, as the id of the re-ask text."""
-    if date > today:
-        return "enroll.birth_date_future"
-    if (today - date).days > MAX_DAYS_SINCE_BIRTH:
-        return "enroll.birth_date_too_old"
-    return None
+# What to say when a date makes no sense, by its problem.
+DATE_PROBLEM_TEXTS = {
+    DateProblem.DUE_PAST: "enroll.due_date_past",
+    DateProblem.DUE_TOO_FAR: "enroll.due_date_too_far",
+    DateProblem.BIRTH_FUTURE: "enroll.birth_date_future",
+    DateProblem.BIRTH_TOO_OLD: "enroll.birth_date_too_old",
+}
 
 
 def _answer_date(
     inbound: Inbound,
     prefer: Literal["future", "past"],
     attribute: str,
-    problem_with: Callable[[dt.date, dt.date], str | None],
+    problem_with: Callable[[dt.date, dt.date], DateProblem | None],
 ) -> Outcome:
     """Read a date, re-ask clearly when it makes no sense, else move on to the channel."""
     profile = inbound.profile
@@ -377,7 +371,7 @@ def _answer_date(
         return _reply(profile, "enroll.unreadable_date")
     problem = problem_with(date, inbound.today)
     if problem:
-        return _reply(profile, problem)
+        return _reply(profile, DATE_PROBLEM_TEXTS[problem])
     changes: dict[str, object] = {attribute: date, "enrollment_step": ASK_CHANNEL}
     updated = dataclasses.replace(profile, **changes)  # type: ignore[arg-type]
     return _reply(updated, "enroll.ask_channel", date=date)

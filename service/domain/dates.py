@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import warnings
 from typing import Literal
 
@@ -37,3 +38,35 @@ def parse_date(
             found = search_dates(text, languages=languages, settings=settings)
             parsed = found[0][1] if found else None
     return parsed.date() if parsed else None
+
+
+# A due date more than this far ahead is a slip; a birth more than a year ago is past the program.
+MAX_DAYS_UNTIL_DUE = 300
+MAX_DAYS_SINCE_BIRTH = 365
+
+
+class DateProblem(enum.StrEnum):
+    """Why a due date or birth date someone gave makes no sense."""
+
+    DUE_PAST = "due_past"
+    DUE_TOO_FAR = "due_too_far"
+    BIRTH_FUTURE = "birth_future"
+    BIRTH_TOO_OLD = "birth_too_old"
+
+
+def due_date_problem(date: dt.date, today: dt.date) -> DateProblem | None:
+    """A due date from today up to 10 months ahead is fine; anything else has a problem."""
+    if date < today:
+        return DateProblem.DUE_PAST
+    if (date - today).days > MAX_DAYS_UNTIL_DUE:
+        return DateProblem.DUE_TOO_FAR
+    return None
+
+
+def birth_date_problem(date: dt.date, today: dt.date) -> DateProblem | None:
+    """A birth date in the past year is fine; anything else has a problem."""
+    if date > today:
+        return DateProblem.BIRTH_FUTURE
+    if (today - date).days > MAX_DAYS_SINCE_BIRTH:
+        return DateProblem.BIRTH_TOO_OLD
+    return None

@@ -14,8 +14,7 @@ from typing import Literal
 from urllib.parse import urlencode
 
 from service.domain.call_plan import Ask, Effect, Line, OptOut, Plan, SendText, Subscribe
-from service.domain.conversation import MAX_DAYS_SINCE_BIRTH, MAX_DAYS_UNTIL_DUE
-from service.domain.dates import parse_date
+from service.domain.dates import DateProblem, birth_date_problem, due_date_problem, parse_date
 from service.words.keywords import normalize
 
 MENU_PATH = "/voice/menu"
@@ -488,28 +487,19 @@ def keypad_date(digits: str, today: dt.date, prefer: Literal["future", "past"]) 
     return None
 
 
-def _due_date_problem(date: dt.date, today: dt.date) -> str | None:
-    """Why a due date makes no sense, as the id of what to say."""
-    if date < today:
-        return "voice.date.due_past"
-    if (date - today).days > MAX_DAYS_UNTIL_DUE:
-        return "voice.date.due_too_far"
-    return None
-
-
-def _birth_date_problem(date: dt.date, today: dt.date) -> str | None:
-    """Why a birth date makes no sense, as the id of what to say."""
-    if date > today:
-        return "voice.date.birth_future"
-    if (today - date).days > MAX_DAYS_SINCE_BIRTH:
-        return "voice.date.birth_too_old"
-    return None
+# What to say when a date makes no sense, by its problem.
+DATE_PROBLEM_LINES = {
+    DateProblem.DUE_PAST: "voice.date.due_past",
+    DateProblem.DUE_TOO_FAR: "voice.date.due_too_far",
+    DateProblem.BIRTH_FUTURE: "voice.date.birth_future",
+    DateProblem.BIRTH_TOO_OLD: "voice.date.birth_too_old",
+}
 
 
 def _read_date(
     turn: Turn,
     prefer: Literal["future", "past"],
-    problem_with: Callable[[dt.date, dt.date], str | None],
+    problem_with: Callable[[dt.date, dt.date], DateProblem | None],
 ) -> Plan:
     """Read a typed or spoken date, then read it back; re-ask plainly when it makes no sense."""
     state, said = turn.state, turn.said
@@ -527,7 +517,8 @@ def _read_date(
         date = parse_date(said.speech, state.voice_language, turn.today, prefer)
     else:
         return failure(turn, wrong_key=False)
-    problem = "voice.date.unreadable" if date is None else problem_with(date, turn.today)
+    found = None if date is None else problem_with(date, turn.today)
+    problem = "voice.date.unreadable" if date is None else found and DATE_PROBLEM_LINES[found]
     if problem is not None or date is None:
         if state.tries >= REPROMPTS:
             return failure(turn, wrong_key=True)
@@ -538,8 +529,8 @@ def _read_date(
 
 
 READERS: dict[str, Callable[[Turn], Plan]] = {
-    "due_date": lambda turn: _read_date(turn, "future", _due_date_problem),
-    "birth_date": lambda turn: _read_date(turn, "past", _birth_date_problem),
+    "due_date": lambda turn: _read_date(turn, "future", due_date_problem),
+    "birth_date": lambda turn: _read_date(turn, "past", birth_date_problem),
 }
 
 

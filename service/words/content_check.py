@@ -9,10 +9,9 @@ from dataclasses import dataclass, field
 
 from textstat.textstat import textstatistics
 
-from service.domain.conversation import SAFETY_REPLY_PREFIX
 from service.words.catalog import LANGUAGES, Catalog, placeholders
 from service.words.segments import count_segments, non_gsm7_characters
-from service.words.topics import RED_FLAG_PREFIX, TOPIC_PREFIX
+from service.words.topics import RED_FLAG_PREFIX, SAFETY_REPLY_PREFIX, TOPIC_PREFIX
 
 # Segment budget by the id's first part; None = spoken on the phone line, not texted.
 SEGMENT_BUDGETS: Mapping[str, int | None] = {"reminder": 1, "checkin": 1, "voice": None}

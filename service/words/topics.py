@@ -18,6 +18,8 @@ from service.words.normalize import normalize
 
 TOPIC_PREFIX = "topic."
 RED_FLAG_PREFIX = "red_flag."
+# A red flag's reply text: `safety.<reason>`.
+SAFETY_REPLY_PREFIX = "safety."
 
 # A one-word keyword this short is too common inside other sentences to count as a phrase.
 SHORTEST_PHRASE = 5

@@ -1,0 +1,1 @@
+"""Suites across the rooms: privacy, replays, faults, properties, the browser, code quality."""

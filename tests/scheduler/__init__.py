@@ -1,0 +1,1 @@
+"""Tests for the scheduler process: planning, sending, alerts, jobs."""

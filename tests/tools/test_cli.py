@@ -1,0 +1,215 @@
+"""The `boneline` command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from service.store.db import current_revision
+from service.tools.cli import main
+
+
+def test_db_upgrade_builds_the_schema(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    url = f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    result = CliRunner().invoke(main, ["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    assert current_revision(url) is not None
+
+
+def test_tick_prints_what_it_would_send_then_sends_it_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import datetime as dt
+
+    from service.store.db import Database
+    from tests.support.reminder_helpers import add_subscriber
+
+    url = f"sqlite:///{tmp_path / 'tick.sqlite3'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    for name in ("TWILIO_AUTH_TOKEN", "TWILIO_ACCOUNT_SID", "CARE_TEAM_PHONE"):
+        monkeypatch.delenv(name, raising=False)
+    runner = CliRunner()
+    assert runner.invoke(main, ["db", "upgrade"]).exit_code == 0
+    database = Database(url)
+    add_subscriber(database, "+12125550101", due_date=dt.date(2027, 3, 1))
+    database.dispose()
+    preview = runner.invoke(main, ["tick", "--now", "2027-03-01T09:00:00Z", "--dry-run"])
+    assert preview.exit_code == 0, preview.output
+    assert "would plan 1 messages" in preview.output
+    evening = "2027-03-01T17:59:00-05:00"
+    first = runner.invoke(main, ["tick", "--now", "2027-03-01T09:00:00"])
+    assert "planned 1, sent 0" in first.output
+    # 17:59 in New York; late rows are skipped, so use a lateness that covers the whole window.
+    monkeypatch.setenv("MAX_LATENESS_HOURS", "9")
+    sent = runner.invoke(main, ["tick", "--now", evening])
+    assert "would send to ***0101: BoneLine: " in sent.output
+    assert "2125550101" not in sent.output
+    again = runner.invoke(main, ["tick", "--now", evening])
+    assert "would send" not in again.output and "sent 0" in again.output
+
+
+def test_tick_refuses_a_time_it_cannot_read() -> None:
+    result = CliRunner().invoke(main, ["tick", "--now", "next tuesday"])
+    assert result.exit_code == 2 and "ISO 8601" in result.output
+
+
+def test_care_hash_password_prints_a_slow_salted_hash_that_logs_in() -> None:
+    from werkzeug.security import check_password_hash
+
+    result = CliRunner().invoke(
+        main, ["care", "hash-password", "--name", "Dana"], input="a long password\n" * 2
+    )
+    assert result.exit_code == 0, result.output
+    name, _, password_hash = result.output.strip().splitlines()[-1].partition(":")
+    assert name == "Dana"
+    assert password_hash.startswith("scrypt:")
+    assert check_password_hash(password_hash, "a long password")
+
+
+def test_care_hash_password_refuses_a_short_password() -> None:
+    result = CliRunner().invoke(main, ["care", "hash-password"], input="short\nshort\n")
+    assert result.exit_code != 0
+    assert "at least 12 characters" in result.output
+
+
+def test_run_starts_the_scheduler_jobs_then_serves_and_stops_cleanly_on_ctrl_c(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from apscheduler.schedulers.background import BackgroundScheduler
+    from flask import Flask
+
+    from service.tools import cli
+
+    url = f"sqlite:///{tmp_path / 'run.sqlite3'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    for name in ("TWILIO_AUTH_TOKEN", "TWILIO_ACCOUNT_SID", "CARE_TEAM_WEBHOOK_URL"):
+        monkeypatch.delenv(name, raising=False)
+    seen: dict[str, object] = {}
+    start_local_scheduler = cli.start_local_scheduler
+
+    def starting(app: Flask) -> BackgroundScheduler:
+        scheduler = start_local_scheduler(app)
+        seen["scheduler"] = scheduler
+        return scheduler
+
+    def serve(app: Flask, host: str, port: int, use_reloader: bool) -> None:
+        scheduler = seen["scheduler"]
+        assert isinstance(scheduler, BackgroundScheduler) and scheduler.running
+        assert {job.id for job in scheduler.get_jobs()} == {"plan", "send", "housekeeping"}
+        seen["served"] = (host, port, use_reloader)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "start_local_scheduler", starting)
+    monkeypatch.setattr(Flask, "run", serve)
+    result = CliRunner().invoke(main, ["run", "--port", "5055"])
+    # Click turns Ctrl-C into "Aborted!" (exit 1); the scheduler was shut down on the way out.
+    assert result.exit_code == 1 and "Aborted!" in result.output
+    assert seen["served"] == ("127.0.0.1", 5055, False)
+    assert "printed here and recorded, not sent" in result.output
+    assert "BoneLine stopped" in result.output
+    scheduler = seen["scheduler"]
+    assert isinstance(scheduler, BackgroundScheduler) and not scheduler.running
+    assert current_revision(url) is not None
+
+
+def test_the_web_app_alone_never_starts_a_scheduler(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    from apscheduler.schedulers.base import BaseScheduler
+
+    from service.web import create_app
+
+    def refuse(self: BaseScheduler, *args: object, **kwargs: object) -> None:
+        raise AssertionError("the web app started a scheduler")
+
+    monkeypatch.setattr(BaseScheduler, "start", refuse)
+    before = set(threading.enumerate())
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'web.sqlite3'}"})
+    app.test_client().get("/")
+    assert set(threading.enumerate()) == before
+    app.extensions["boneline"].db.dispose()
+
+
+def test_simulate_reads_piped_lines_and_prints_a_transcript(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("DATABASE_URL", "CARE_TEAM_PHONE", "CARE_TEAM_WEBHOOK_URL"):
+        monkeypatch.delenv(name, raising=False)
+    script = "JOIN\n1\nJune 5\n1\nYES\n:advance 7d\n"
+    result = CliRunner().invoke(
+        main, ["simulate", "--start", "2027-01-04T09:00-05:00", "--lang", "es"], input=script
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[1] == "Mon 2027-01-04 09:00 EST (2027-01-04 14:00 UTC)"
+    assert "> ESPANOL" in lines and "> JOIN" in lines
+    assert sum(line.startswith("[") and "] text: BoneLine" in line for line in lines) == 3
+    assert lines[-1] == "(it is now Mon 2027-01-11 09:00 EST)"
+
+
+def test_simulate_refuses_a_number_it_cannot_read() -> None:
+    result = CliRunner().invoke(main, ["simulate", "--phone", "hello"], input="")
+    assert result.exit_code == 2 and "not a phone number" in result.output
+
+
+def test_the_readme_walk_through_is_exactly_what_simulate_prints(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import re
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### A pregnancy in a few minutes") :]
+    script = re.search(r"printf '([^']*)'", section)
+    start = re.search(r"--start (\S+)", section)
+    care_team = re.search(r"CARE_TEAM_PHONE=(\S+)", section)
+    shown = re.search(r"```text\n(.*?)\n```", section, re.DOTALL)
+    assert script and start and care_team and shown
+    for name in ("DATABASE_URL", "CARE_TEAM_WEBHOOK_URL", "PROGRAM_NAME", "ORGANIZATION_NAME"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("CARE_TEAM_PHONE", care_team.group(1))
+    result = CliRunner().invoke(
+        main,
+        ["simulate", "--start", start.group(1)],
+        input=script.group(1).replace("\\n", "\n"),
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.rstrip("\n") == shown.group(1)
+
+
+def test_simulate_never_posts_the_care_team_webhook(monkeypatch: pytest.MonkeyPatch) -> None:
+    import requests
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the simulator posted a webhook")
+
+    monkeypatch.setattr(requests.Session, "request", refuse)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("CARE_TEAM_WEBHOOK_URL", "https://care.example.org/hook")
+    monkeypatch.setenv("CARE_TEAM_WEBHOOK_SECRET", "a webhook secret for tests")
+    script = "JOIN\n1\nJune 5\n1\nYES\nI have severe back pain\n:advance 1h\n"
+    result = CliRunner().invoke(main, ["simulate"], input=script)
+    assert result.exit_code == 0, result.output
+    assert "Severe back pain can mean a broken bone" in result.output
+
+
+def test_simulate_twice_on_one_database_answers_the_second_session_afresh(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CARE_TEAM_WEBHOOK_URL", raising=False)
+    url = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
+    options = ["simulate", "--database-url", url, "--start", "2027-01-04T15:00Z"]
+    first = CliRunner().invoke(main, options, input="JOIN\n1\nJune 5\n1\nYES\n:advance 2d\n")
+    assert first.exit_code == 0, first.output
+    second = CliRunner().invoke(main, [*options, "--phone", "+13125550100"], input="JOIN\n")
+    assert second.exit_code == 0, second.output
+    assert "< Welcome to BoneLine!" in second.output
+    # A later session's sends get fresh SIDs (the message log's SIDs are unique).
+    later = ["simulate", "--database-url", url, "--start", "2027-01-08T14:00Z"]
+    again = CliRunner().invoke(main, later, input=":advance 1w\n")
+    assert again.exit_code == 0, again.output
+    assert "] text: BoneLine:" in again.output
