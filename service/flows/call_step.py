@@ -216,7 +216,7 @@ def _send_text(
     now: dt.datetime,
 ) -> None:
     """Put the text the caller asked for in the outbox; the next send pass sends it."""
-    body = texts.render(effect.message_id, effect.language)
+    body = texts.sms(effect.message_id, effect.language)
     subscriber_id = caller.id if caller is not None else None
     messages.queue_text(session, subscriber_id, turn.phone, effect.message_id, body, now)
 

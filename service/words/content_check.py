@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from textstat.textstat import textstatistics
 
 from service.words.catalog import LANGUAGES, Catalog, placeholders
-from service.words.segments import count_segments, non_gsm7_characters
+from service.words.segments import count_segments, non_gsm7_characters, sms_form
 from service.words.topics import RED_FLAG_PREFIX, SAFETY_REPLY_PREFIX, TOPIC_PREFIX
 
 # Segment budget by the id's first part; None = spoken on the phone line, not texted.
@@ -192,13 +192,15 @@ def _measure(
     problems: list[str],
     scores: ReadingScores,
 ) -> TextReport:
-    """Count, score and judge one rendered text."""
-    count = count_segments(text)
+    """Count, score and judge one rendered text (segments as sent, the score as written)."""
     budget = segment_budget(message_id)
+    sent = sms_form(text) if budget is not None else text
+    count = count_segments(sent)
     problems = list(problems)
     if budget is not None and count.segments > budget:
         problems.append(f"{count.segments} segments ({count.encoding}); the limit is {budget}")
     if budget is not None and language == "en":
+        # English is written in GSM-7 itself: a curly quote or a dash is a slip to fix.
         forcing = non_gsm7_characters(text)
         if forcing:
             shown = " ".join(f"U+{ord(char):04X}" for char in forcing)

@@ -64,3 +64,44 @@ def _units(char: str, encoding: str) -> int:
     if encoding == GSM7:
         return 2 if char in GSM7_EXTENSION else 1
     return len(char.encode("utf-16-le")) // 2
+
+
+# Letters and marks outside GSM-7, and what each is sent as. Twilio's own "smart encoding" does the
+# same: one á would otherwise turn a whole text into UCS-2 (70 characters a segment, not 160).
+# é ñ ü ¿ ¡ are GSM-7 and stay. The phone voice reads the catalog's original, accents and all.
+SENT_FORM = str.maketrans(
+    {
+        "á": "a",
+        "í": "i",
+        "ó": "o",
+        "ú": "u",
+        "Á": "A",
+        "Í": "I",
+        "Ó": "O",
+        "Ú": "U",
+        "â": "a",
+        "ê": "e",
+        "î": "i",
+        "ô": "o",
+        "û": "u",
+        "ï": "i",
+        "ë": "e",
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2026": "...",
+        "\u00a0": " ",
+    }
+)
+
+
+def sms_form(text: str) -> str:
+    """The text as we send it by SMS: accents outside GSM-7 dropped when that keeps it GSM-7.
+
+    A text that needs UCS-2 anyway (an emoji, another alphabet) keeps its accents.
+    """
+    converted = text.translate(SENT_FORM)
+    return converted if is_gsm7(converted) else text

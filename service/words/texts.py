@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from service.config import Settings
 from service.words.catalog import Catalog, default_catalog
 from service.words.keywords import Keywords, normalize
+from service.words.segments import sms_form
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,12 @@ class Texts:
     ) -> str:
         """The words of one text in one language, with the deployment's names filled in."""
         return self.catalog.text(message_id, language, **{**self.params, **(params or {})})
+
+    def sms(
+        self, message_id: str, language: str, params: Mapping[str, object] | None = None
+    ) -> str:
+        """The words of one text as sent by SMS (accents outside GSM-7 dropped, see segments)."""
+        return sms_form(self.render(message_id, language, params))
 
 
 def deployment_params(settings: Settings) -> dict[str, str]:

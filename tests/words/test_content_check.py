@@ -88,9 +88,19 @@ def test_a_reply_over_two_segments_fails(tmp_path: Path) -> None:
     assert "topic.teens [en]: 3 segments (GSM-7); the limit is 2" in problems
 
 
-def test_spanish_accents_that_force_ucs2_are_counted_at_70_per_segment(tmp_path: Path) -> None:
-    # 154 characters would fit two GSM-7 segments, but "í" makes it UCS-2: three of 67.
+def test_spanish_accents_are_measured_as_sent_without_the_ones_outside_gsm7(
+    tmp_path: Path,
+) -> None:
+    # 154 characters: as written "í" would make it UCS-2 (three of 67); it is sent as "i".
     text = "Tome calcio cada día. " * 7
+    assert problems_after(tmp_path, "es", "topic.teens", text) == []
+
+
+def test_a_spanish_text_that_needs_ucs2_anyway_is_counted_at_70_per_segment(
+    tmp_path: Path,
+) -> None:
+    # An emoji keeps the whole text UCS-2 (and its accents): three segments of 67.
+    text = "Tome calcio cada día 🥛. " * 7
     problems = problems_after(tmp_path, "es", "topic.teens", text)
     assert "topic.teens [es]: 3 segments (UCS-2); the limit is 2" in problems
 

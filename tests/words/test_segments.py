@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.words.segments import GSM7, UCS2, count_segments, non_gsm7_characters
+from service.words.segments import GSM7, UCS2, count_segments, non_gsm7_characters, sms_form
 
 
 @pytest.mark.parametrize(
@@ -53,3 +53,20 @@ def test_characters_that_force_ucs2_are_reported(char: str) -> None:
     text = f"Take your calcium{char} today"
     assert non_gsm7_characters(text) == [char]
     assert count_segments(text).encoding == UCS2
+
+
+def test_spanish_accents_outside_gsm7_are_dropped_for_sending_so_a_text_stays_one_segment() -> None:
+    written = "Tome su calcio con la cena. Sí, también el yogur. Llame a su clínica si duele."
+    written += " Camine un poco cada día y tome el sol."
+    assert (count_segments(written).encoding, count_segments(written).segments) == (UCS2, 2)
+    sent = sms_form(written)
+    assert sent.startswith("Tome su calcio con la cena. Si, también el yogur. Llame a su clinica")
+    assert (count_segments(sent).encoding, count_segments(sent).segments) == (GSM7, 1)
+
+
+def test_letters_that_are_gsm7_keep_their_accents_when_sent() -> None:
+    assert sms_form("Él está en el baño, ¡pregúntele!") == "Él esta en el baño, ¡preguntele!"
+
+
+def test_a_text_that_needs_ucs2_anyway_keeps_every_accent() -> None:
+    assert sms_form("Qué bien 👍 sí") == "Qué bien 👍 sí"
