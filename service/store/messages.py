@@ -1,9 +1,10 @@
 """The message log (`messages`): the one module that writes it, and the one place that moves a
 logged text or call from one `MessageStatus` to the next.
 
-Inbound texts are RECEIVED and our TwiML replies REPLIED; a text the phone line asked for waits
-in the outbox (WAITING), is CLAIMED by one send pass and SUBMITTED once Twilio gives it a SID, or
-ends SKIPPED, CANCELLED, REJECTED or UNKNOWN; Twilio's callbacks then move it forward by rank.
+Inbound texts are RECEIVED (or HELD, when loop protection kept the answer back) and our TwiML
+replies REPLIED; a text the phone line asked for waits in the outbox (WAITING), is CLAIMED by one
+send pass and SUBMITTED once Twilio gives it a SID, or ends SKIPPED, CANCELLED, REJECTED or
+UNKNOWN; Twilio's callbacks then move it forward by rank.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any, cast
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from service.domain.loop_guard import History, LoopRule, Past
 from service.domain.vocabulary import (
     Channel,
     Direction,
@@ -37,38 +39,129 @@ _REPLIES_TO = (
     .where(MESSAGES.c.in_reply_to_id == sa.bindparam("inbound_id"))
     .order_by(MESSAGES.c.id)
 )
-_RECENT_INBOUND = (
-    sa.select(sa.func.count())
-    .select_from(MESSAGES)
+# Loop protection's counts over the number's messages since `since` (the rule's lookback): its
+# texts within the window, and when the latest held one arrived. The (phone, created_at) index
+# finds them.
+_LOOP_COUNTS = (
+    sa.select(
+        sa.func.count()
+        .filter(
+            MESSAGES.c.direction == Direction.INBOUND,
+            MESSAGES.c.created_at >= sa.bindparam("window_start"),
+        )
+        .label("recent"),
+        sa.func.max(MESSAGES.c.created_at)
+        .filter(MESSAGES.c.status == MessageStatus.HELD)
+        .label("last_held_at"),
+    )
+    .where(
+        MESSAGES.c.phone == sa.bindparam("phone"), MESSAGES.c.created_at >= sa.bindparam("since")
+    )
+    .subquery()
+)
+# The number's latest texts both ways since `since`, newest first: when, which way, and the
+# words of theirs (ours are not needed, only when they went).
+_HISTORY = (
+    sa.select(
+        MESSAGES.c.id.label("history_id"),
+        MESSAGES.c.created_at.label("at"),
+        MESSAGES.c.direction.label("direction"),
+        sa.case((MESSAGES.c.direction == Direction.INBOUND, MESSAGES.c.body)).label("body"),
+    )
     .where(
         MESSAGES.c.phone == sa.bindparam("phone"),
         MESSAGES.c.created_at >= sa.bindparam("since"),
-        MESSAGES.c.direction == Direction.INBOUND,
+        MESSAGES.c.channel == Channel.SMS,
     )
-)
-# One round trip for all a new text needs to know: whether this MessageSid came before, how
-# many texts the number sent lately (loop protection), and its subscriber row if it has one.
-_WHAT_WE_KNOW = sa.select(
-    MESSAGE_ID_BY_SID.scalar_subquery().label("earlier_id"),
-    _RECENT_INBOUND.scalar_subquery().label("recent"),
-    *_SUBSCRIBERS.c,
-).select_from(
-    sa.select(sa.literal_column("1").label("one"))
+    .order_by(MESSAGES.c.created_at.desc(), MESSAGES.c.id.desc())
+    .limit(sa.bindparam("rows", type_=sa.Integer))
     .subquery()
-    .outerjoin(_SUBSCRIBERS, _SUBSCRIBERS.c.phone == sa.bindparam("phone"))
+)
+
+
+def _typed_null(column: sa.ColumnElement[Any], name: str) -> sa.ColumnElement[Any]:
+    """NULL read back as the column's type (the first SELECT of a UNION types its results)."""
+    return sa.type_coerce(sa.null(), column.type).label(name)
+
+
+# One round trip for all a new text needs to know. The first row: whether this MessageSid came
+# before, loop protection's counts, and the subscriber row if there is one (its history columns
+# NULL); then one row per recent message (everything else NULL). Repeating the subscriber's
+# columns on every history row would cost more to read than the rows themselves.
+_WHAT_WE_KNOW = sa.union_all(
+    sa.select(
+        MESSAGE_ID_BY_SID.scalar_subquery().label("earlier_id"),
+        _LOOP_COUNTS.c.recent,
+        _LOOP_COUNTS.c.last_held_at,
+        *_SUBSCRIBERS.c,
+        _typed_null(_HISTORY.c.history_id, "history_id"),
+        _typed_null(_HISTORY.c.at, "at"),
+        _typed_null(_HISTORY.c.direction, "direction"),
+        _typed_null(_HISTORY.c.body, "body"),
+    ).select_from(
+        sa.select(sa.literal_column("1").label("one"))
+        .subquery()
+        .outerjoin(_SUBSCRIBERS, _SUBSCRIBERS.c.phone == sa.bindparam("phone"))
+        .join(_LOOP_COUNTS, sa.true())
+    ),
+    sa.select(
+        sa.null(),
+        sa.null(),
+        sa.null(),
+        *(sa.null() for _ in _SUBSCRIBERS.c),
+        _HISTORY.c.history_id,
+        _HISTORY.c.at,
+        _HISTORY.c.direction,
+        _HISTORY.c.body,
+    ),
 )
 _INSERT_INBOUND = sa.insert(MESSAGES).returning(MESSAGES.c.id)
 _INSERT_REPLIES = sa.insert(MESSAGES)
 
 
+@dataclass(frozen=True)
+class Known:
+    """What we know of a number when a text arrives."""
+
+    # The earlier log row of this MessageSid (a Twilio retry), or None.
+    earlier_id: int | None
+    # The subscriber row (None for a number we never kept).
+    subscriber: sa.Row[Any] | None
+    # Its recent texts, for loop protection.
+    history: History
+
+
 def what_we_know(
-    connection: sa.Connection, message_sid: str | None, phone: str, since: dt.datetime
-) -> sa.Row[Any]:
-    """Whether this MessageSid was logged (`earlier_id`), how many texts the number sent since
-    `since` (`recent`), and the number's subscriber columns (all None for a stranger)."""
-    return connection.execute(
-        _WHAT_WE_KNOW, {"sid": message_sid, "phone": phone, "since": since}
-    ).one()
+    connection: sa.Connection,
+    message_sid: str | None,
+    phone: str,
+    now: dt.datetime,
+    rule: LoopRule,
+) -> Known:
+    """Whether this MessageSid was logged, the number's subscriber row, and its recent texts
+    as loop protection reads them; one statement."""
+    rows = connection.execute(
+        _WHAT_WE_KNOW,
+        {
+            "sid": message_sid,
+            "phone": phone,
+            "since": now - rule.lookback,
+            "window_start": now - rule.window,
+            "rows": rule.history_rows,
+        },
+    ).all()
+    first = next(row for row in rows if row.at is None)
+    recent = sorted(
+        (row for row in rows if row.at is not None),
+        key=lambda row: (row.at, row.history_id),
+        reverse=True,
+    )
+    history = History(
+        texts_in_window=first.recent,
+        last_held_at=first.last_held_at,
+        recent=[Past(row.at, row.direction, row.body or "") for row in recent],
+    )
+    return Known(first.earlier_id, first if first.id is not None else None, history)
 
 
 def replies_to(connection: sa.Connection, inbound_id: int) -> list[str]:
@@ -102,8 +195,10 @@ def log_text_and_replies(
     body: str,
     replies: Sequence[LoggedReply],
     now: dt.datetime,
+    held: bool = False,
 ) -> None:
-    """Log an inbound text (RECEIVED) and the replies we sent in TwiML (REPLIED)."""
+    """Log an inbound text (RECEIVED, or HELD by loop protection) and the replies we sent in
+    TwiML (REPLIED)."""
     received_id = connection.execute(
         _INSERT_INBOUND,
         {
@@ -113,7 +208,7 @@ def log_text_and_replies(
             "channel": Channel.SMS,
             "twilio_sid": message_sid or None,
             "body": body,
-            "status": MessageStatus.RECEIVED,
+            "status": MessageStatus.HELD if held else MessageStatus.RECEIVED,
             "created_at": now,
             "updated_at": now,
         },
