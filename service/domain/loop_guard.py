@@ -71,11 +71,13 @@ class LoopRule:
 
 @dataclass(frozen=True)
 class Past:
-    """One earlier text to or from the number: when, which way, and (theirs) what it said."""
+    """One earlier text to or from the number: when, which way, (theirs) what it said, and
+    whether loop protection held it."""
 
     at: dt.datetime
     direction: Direction
     body: str = ""
+    held: bool = False
 
 
 @dataclass(frozen=True)
@@ -84,10 +86,14 @@ class History:
 
     # Texts from the number within the window, before this one.
     texts_in_window: int = 0
-    # When the latest text held by loop protection arrived (None: none in the lookback).
-    last_held_at: dt.datetime | None = None
     # The latest messages both ways within the lookback, newest first (at most `history_rows`).
     recent: Sequence[Past] = ()
+
+    def in_pause(self, now: dt.datetime, pause: dt.timedelta) -> bool:
+        """Whether a pause is on: their latest text was held less than `pause` ago. (Every text
+        within `pause` of a held one is held too, so the latest held text is their latest.)"""
+        latest = next((past for past in self.recent if past.direction is Direction.INBOUND), None)
+        return latest is not None and latest.held and now - latest.at < pause
 
 
 @dataclass(frozen=True)
@@ -108,7 +114,7 @@ ANSWER = Judgement(LoopVerdict.ANSWER)
 
 def judge(history: History, text: str, now: dt.datetime, rule: LoopRule) -> Judgement:
     """Answer, start a pause (the first held text), or hold quietly inside a pause."""
-    if history.last_held_at is not None and now - history.last_held_at < rule.pause:
+    if history.in_pause(now, rule.pause):
         return Judgement(LoopVerdict.HOLD, LoopSignal.PAUSED)
     if history.texts_in_window >= rule.most_texts:
         return Judgement(LoopVerdict.PAUSE, LoopSignal.HIGH_RATE)

@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.functions import FunctionElement
 
 from service.domain.loop_guard import History, LoopRule, Past
 from service.domain.vocabulary import (
@@ -39,33 +41,46 @@ _REPLIES_TO = (
     .where(MESSAGES.c.in_reply_to_id == sa.bindparam("inbound_id"))
     .order_by(MESSAGES.c.id)
 )
-# Loop protection's counts over the number's messages since `since` (the rule's lookback): its
-# texts within the window, and when the latest held one arrived. The (phone, created_at) index
-# finds them.
-_LOOP_COUNTS = (
-    sa.select(
-        sa.func.count()
-        .filter(
-            MESSAGES.c.direction == Direction.INBOUND,
-            MESSAGES.c.created_at >= sa.bindparam("window_start"),
-        )
-        .label("recent"),
-        sa.func.max(MESSAGES.c.created_at)
-        .filter(MESSAGES.c.status == MessageStatus.HELD)
-        .label("last_held_at"),
-    )
+# How many texts the number sent since `window_start` (loop protection's rate); the
+# (phone, created_at) index finds them.
+_RECENT_INBOUND = (
+    sa.select(sa.func.count())
+    .select_from(MESSAGES)
     .where(
-        MESSAGES.c.phone == sa.bindparam("phone"), MESSAGES.c.created_at >= sa.bindparam("since")
+        MESSAGES.c.phone == sa.bindparam("phone"),
+        MESSAGES.c.created_at >= sa.bindparam("window_start"),
+        MESSAGES.c.direction == Direction.INBOUND,
     )
-    .subquery()
 )
-# The number's latest texts both ways since `since`, newest first: when, which way, and the
-# words of theirs (ours are not needed, only when they went).
-_HISTORY = (
+
+
+class _JsonRows(FunctionElement[Any]):
+    """Rows as one JSON array of arrays: `json_group_array(json_array(...))` on SQLite,
+    `json_agg(json_build_array(...))` on PostgreSQL (NULL when there are no rows)."""
+
+    type = sa.JSON()
+    inherit_cache = True
+
+
+@compiles(_JsonRows, "sqlite")
+def _json_rows_sqlite(element: _JsonRows, compiler: Any, **kw: Any) -> str:
+    return f"json_group_array(json_array({compiler.process(element.clauses, **kw)}))"
+
+
+@compiles(_JsonRows, "postgresql")
+def _json_rows_postgresql(element: _JsonRows, compiler: Any, **kw: Any) -> str:
+    return f"json_agg(json_build_array({compiler.process(element.clauses, **kw)}))"
+
+
+# The number's latest texts both ways since `since` (at most `rows`): when, which way, whether
+# loop protection held it, and the words of theirs (ours are not needed, only when they went),
+# as one JSON value: one column of one row reads far faster than a row per message.
+_HISTORY_ROWS = (
     sa.select(
-        MESSAGES.c.id.label("history_id"),
-        MESSAGES.c.created_at.label("at"),
-        MESSAGES.c.direction.label("direction"),
+        MESSAGES.c.id,
+        MESSAGES.c.created_at,
+        MESSAGES.c.direction,
+        MESSAGES.c.status,
         sa.case((MESSAGES.c.direction == Direction.INBOUND, MESSAGES.c.body)).label("body"),
     )
     .where(
@@ -77,43 +92,27 @@ _HISTORY = (
     .limit(sa.bindparam("rows", type_=sa.Integer))
     .subquery()
 )
+_HISTORY = sa.select(
+    _JsonRows(
+        _HISTORY_ROWS.c.id,
+        _HISTORY_ROWS.c.direction,
+        _HISTORY_ROWS.c.created_at,
+        _HISTORY_ROWS.c.status,
+        _HISTORY_ROWS.c.body,
+    )
+).scalar_subquery()
 
-
-def _typed_null(column: sa.ColumnElement[Any], name: str) -> sa.ColumnElement[Any]:
-    """NULL read back as the column's type (the first SELECT of a UNION types its results)."""
-    return sa.type_coerce(sa.null(), column.type).label(name)
-
-
-# One round trip for all a new text needs to know. The first row: whether this MessageSid came
-# before, loop protection's counts, and the subscriber row if there is one (its history columns
-# NULL); then one row per recent message (everything else NULL). Repeating the subscriber's
-# columns on every history row would cost more to read than the rows themselves.
-_WHAT_WE_KNOW = sa.union_all(
-    sa.select(
-        MESSAGE_ID_BY_SID.scalar_subquery().label("earlier_id"),
-        _LOOP_COUNTS.c.recent,
-        _LOOP_COUNTS.c.last_held_at,
-        *_SUBSCRIBERS.c,
-        _typed_null(_HISTORY.c.history_id, "history_id"),
-        _typed_null(_HISTORY.c.at, "at"),
-        _typed_null(_HISTORY.c.direction, "direction"),
-        _typed_null(_HISTORY.c.body, "body"),
-    ).select_from(
-        sa.select(sa.literal_column("1").label("one"))
-        .subquery()
-        .outerjoin(_SUBSCRIBERS, _SUBSCRIBERS.c.phone == sa.bindparam("phone"))
-        .join(_LOOP_COUNTS, sa.true())
-    ),
-    sa.select(
-        sa.null(),
-        sa.null(),
-        sa.null(),
-        *(sa.null() for _ in _SUBSCRIBERS.c),
-        _HISTORY.c.history_id,
-        _HISTORY.c.at,
-        _HISTORY.c.direction,
-        _HISTORY.c.body,
-    ),
+# One round trip for all a new text needs to know: whether this MessageSid came before, the
+# subscriber row if there is one, and the number's recent texts for loop protection.
+_WHAT_WE_KNOW = sa.select(
+    MESSAGE_ID_BY_SID.scalar_subquery().label("earlier_id"),
+    _RECENT_INBOUND.scalar_subquery().label("recent"),
+    _HISTORY.label("history"),
+    *_SUBSCRIBERS.c,
+).select_from(
+    sa.select(sa.literal_column("1").label("one"))
+    .subquery()
+    .outerjoin(_SUBSCRIBERS, _SUBSCRIBERS.c.phone == sa.bindparam("phone"))
 )
 _INSERT_INBOUND = sa.insert(MESSAGES).returning(MESSAGES.c.id)
 _INSERT_REPLIES = sa.insert(MESSAGES)
@@ -140,7 +139,7 @@ def what_we_know(
 ) -> Known:
     """Whether this MessageSid was logged, the number's subscriber row, and its recent texts
     as loop protection reads them; one statement."""
-    rows = connection.execute(
+    row = connection.execute(
         _WHAT_WE_KNOW,
         {
             "sid": message_sid,
@@ -149,19 +148,23 @@ def what_we_know(
             "window_start": now - rule.window,
             "rows": rule.history_rows,
         },
-    ).all()
-    first = next(row for row in rows if row.at is None)
+    ).one()
+    # [id, direction, created_at, status, body], newest first (an aggregate keeps no order).
     recent = sorted(
-        (row for row in rows if row.at is not None),
-        key=lambda row: (row.at, row.history_id),
+        (
+            (dt.datetime.fromisoformat(at), message_id, direction, status, body)
+            for message_id, direction, at, status, body in row.history or ()
+        ),
         reverse=True,
     )
     history = History(
-        texts_in_window=first.recent,
-        last_held_at=first.last_held_at,
-        recent=[Past(row.at, row.direction, row.body or "") for row in recent],
+        texts_in_window=row.recent,
+        recent=[
+            Past(at, Direction(direction), body or "", status == MessageStatus.HELD)
+            for at, _, direction, status, body in recent
+        ],
     )
-    return Known(first.earlier_id, first if first.id is not None else None, history)
+    return Known(row.earlier_id, row if row.id is not None else None, history)
 
 
 def replies_to(connection: sa.Connection, inbound_id: int) -> list[str]:

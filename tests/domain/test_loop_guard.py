@@ -66,13 +66,11 @@ class Phone:
         since = now - self.rule.lookback
         rows = sorted((row for row in self.log if row[0] >= since), reverse=True)
         inbound = [row for row in rows if row[2] is Direction.INBOUND]
-        held = [row[0] for row in inbound if row[4]]
         return History(
             texts_in_window=sum(1 for row in inbound if row[0] >= now - self.rule.window),
-            last_held_at=max(held, default=None),
             recent=[
-                Past(at, direction, body if direction is Direction.INBOUND else "")
-                for at, _, direction, body, _ in rows[: self.rule.history_rows]
+                Past(at, direction, body if direction is Direction.INBOUND else "", held)
+                for at, _, direction, body, held in rows[: self.rule.history_rows]
             ],
         )
 
@@ -226,7 +224,7 @@ def test_the_pause_lasts_while_texts_keep_coming_and_ends_after_a_quiet_pause() 
 
 
 def test_inside_a_pause_the_verdict_is_hold_whatever_the_text() -> None:
-    history = History(last_held_at=START)
+    history = History(recent=[Past(START, Direction.INBOUND, "auto reply", held=True)])
     assert judge(history, "calcium", START + dt.timedelta(minutes=4), RULE) == Judgement(
         LoopVerdict.HOLD, LoopSignal.PAUSED
     )
@@ -325,3 +323,14 @@ def test_the_notice_echoed_back_is_no_keyword_red_flag_or_topic(keywords: Keywor
         echoed = respond(ACTIVE, notice, TODAY, keywords)
         assert echoed.escalation is None and echoed.consent is None
         assert ids(echoed) == ["fallback.unknown"]
+
+
+def test_a_pause_is_over_once_a_later_text_was_answered() -> None:
+    history = History(
+        recent=[
+            Past(START + dt.timedelta(minutes=6), Direction.OUTBOUND),
+            Past(START + dt.timedelta(minutes=6), Direction.INBOUND, "calcium"),
+            Past(START, Direction.INBOUND, "auto reply", held=True),
+        ]
+    )
+    assert not history.in_pause(START + dt.timedelta(minutes=7), RULE.pause)
