@@ -70,11 +70,12 @@ class EscalationSource(enum.StrEnum):
 class MessageStatus(enum.StrEnum):
     """Where one logged text or call is: ours first, then Twilio's own statuses.
 
-    Ours: an inbound text is RECEIVED, or HELD when loop protection kept our answer back (it is
-    still read for STOP, DELETE and red flags); a reply sent as TwiML is REPLIED until its status
-    callback names it; a text the phone line asked for waits in our outbox (WAITING), is CLAIMED
-    by one send pass, and is SUBMITTED once Twilio accepted the request and gave it a SID.
-    Twilio's callbacks then move it through Twilio's statuses, never backwards (`store.messages`).
+    Ours: an inbound text is RECEIVED, or HELD when it came while loop protection held our
+    replies (STOP, DELETE and red flags in it still count); a reply sent as TwiML is REPLIED
+    until its status callback names it; a text the phone line asked for waits in our outbox
+    (WAITING), is CLAIMED by one send pass, and is SUBMITTED once Twilio accepted the request and
+    gave it a SID. Twilio's callbacks then move it through Twilio's statuses, never backwards
+    (`store.messages`).
     """
 
     RECEIVED = "received"

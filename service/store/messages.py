@@ -1,7 +1,7 @@
 """The message log (`messages`): the one module that writes it, and the one place that moves a
 logged text or call from one `MessageStatus` to the next.
 
-Inbound texts are RECEIVED (or HELD, when loop protection kept the answer back) and our TwiML
+Inbound texts are RECEIVED (HELD if they came while loop protection held replies) and our TwiML
 replies REPLIED; a text the phone line asked for waits in the outbox (WAITING), is CLAIMED by one
 send pass and SUBMITTED once Twilio gives it a SID, or ends SKIPPED, CANCELLED, REJECTED or
 UNKNOWN; Twilio's callbacks then move it forward by rank.
