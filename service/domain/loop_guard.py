@@ -16,6 +16,7 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from rapidfuzz import fuzz
 
@@ -69,10 +70,9 @@ class LoopRule:
         return 3 * (max(self.most_repeats, self.quick_replies) + 1)
 
 
-@dataclass(frozen=True)
-class Past:
+class Past(NamedTuple):
     """One earlier text to or from the number: when, which way, (theirs) what it said, and
-    whether loop protection held it."""
+    whether loop protection held it. (A tuple: every text builds a few dozen of them.)"""
 
     at: dt.datetime
     direction: Direction

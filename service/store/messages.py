@@ -114,6 +114,7 @@ _WHAT_WE_KNOW = sa.select(
     .subquery()
     .outerjoin(_SUBSCRIBERS, _SUBSCRIBERS.c.phone == sa.bindparam("phone"))
 )
+_DIRECTIONS = {direction.value: direction for direction in Direction}
 _INSERT_INBOUND = sa.insert(MESSAGES).returning(MESSAGES.c.id)
 _INSERT_REPLIES = sa.insert(MESSAGES)
 
@@ -160,7 +161,7 @@ def what_we_know(
     history = History(
         texts_in_window=row.recent,
         recent=[
-            Past(at, Direction(direction), body or "", status == MessageStatus.HELD)
+            Past(at, _DIRECTIONS[direction], body or "", status == MessageStatus.HELD)
             for at, _, direction, status, body in recent
         ],
     )
