@@ -8,8 +8,9 @@ shared machine the load changes from one minute to the next by more than the dif
 looking for. Here two worker processes (one per checkout, each on its own fresh SQLite file)
 replay the same signed requests of the load mix in the same order, a chunk at a time, taking
 turns (before, after, after, before, ...): each pair of chunks ran the same requests within a
-second of each other, so it met the same load. Prints each checkout's total and the median of the
-per-chunk ratios after/before, which is what to read.
+second of each other, so it met the same load. Prints each checkout's totals and the median of
+the per-chunk ratios after/before, on the clock and in CPU time (which waiting for a core does
+not inflate), which is what to read.
 """
 
 from __future__ import annotations
@@ -52,12 +53,13 @@ def worker(count: int) -> None:
         pending = iter(requests_for(count))
         print("ready", flush=True)
         for line in sys.stdin:
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             for _ in range(int(line.split()[1])):
                 path, signature, form = next(pending)
                 response = client.post(path, data=form, headers={"X-Twilio-Signature": signature})
                 assert response.status_code < 400, (path, response.status_code)
-            print(json.dumps(time.perf_counter() - started), flush=True)
+            taken = [time.perf_counter() - started, time.process_time() - cpu_started]
+            print(json.dumps(taken), flush=True)
 
 
 def start(checkout: Path, count: int) -> subprocess.Popen[str]:
@@ -74,12 +76,13 @@ def start(checkout: Path, count: int) -> subprocess.Popen[str]:
     return process
 
 
-def run_chunk(process: subprocess.Popen[str], size: int) -> float:
-    """Have one worker replay `size` requests; the seconds it took."""
+def run_chunk(process: subprocess.Popen[str], size: int) -> tuple[float, float]:
+    """Have one worker replay `size` requests; the seconds it took, on the clock and of CPU."""
     assert process.stdin is not None and process.stdout is not None
     process.stdin.write(f"go {size}\n")
     process.stdin.flush()
-    return float(json.loads(process.stdout.readline()))
+    wall, cpu = json.loads(process.stdout.readline())
+    return float(wall), float(cpu)
 
 
 def main() -> None:
@@ -97,8 +100,8 @@ def main() -> None:
         return
     if arguments.before is None:
         parser.error("--before is required")
-    ratios: list[float] = []
-    totals = {"before": 0.0, "after": 0.0}
+    ratios: dict[str, list[float]] = {"clock": [], "CPU": []}
+    totals = {"before": [0.0, 0.0], "after": [0.0, 0.0]}
     for _ in range(arguments.repeat):
         workers = {
             "before": start(arguments.before.resolve(), arguments.requests),
@@ -107,21 +110,27 @@ def main() -> None:
         for index in range(arguments.requests // arguments.chunk):
             order = ["before", "after"] if index % 2 == 0 else ["after", "before"]
             taken = {name: run_chunk(workers[name], arguments.chunk) for name in order}
-            ratios.append(taken["after"] / taken["before"])
-            for name, seconds in taken.items():
-                totals[name] += seconds
+            ratios["clock"].append(taken["after"][0] / taken["before"][0])
+            ratios["CPU"].append(taken["after"][1] / taken["before"][1])
+            for name, (wall, cpu) in taken.items():
+                totals[name][0] += wall
+                totals[name][1] += cpu
         for process in workers.values():
             assert process.stdin is not None
             process.stdin.close()
             process.wait()
     requests = arguments.requests * arguments.repeat
-    for name, seconds in totals.items():
-        print(f"{name:6} {seconds * 1000 / requests:.2f} ms a request ({requests} requests)")
-    quartiles = statistics.quantiles(ratios, n=4)
-    print(
-        f"after/before, median of {len(ratios)} paired chunks: {statistics.median(ratios):.3f} "
-        f"(quartiles {quartiles[0]:.3f} to {quartiles[2]:.3f})"
-    )
+    for name, (wall, cpu) in totals.items():
+        print(
+            f"{name:6} {wall * 1000 / requests:.2f} ms a request on the clock, "
+            f"{cpu * 1000 / requests:.2f} ms of CPU ({requests} requests)"
+        )
+    for kind, values in ratios.items():
+        quartiles = statistics.quantiles(values, n=4)
+        print(
+            f"after/before ({kind}), median of {len(values)} paired chunks: "
+            f"{statistics.median(values):.3f} (quartiles {quartiles[0]:.3f} to {quartiles[2]:.3f})"
+        )
 
 
 if __name__ == "__main__":
