@@ -52,9 +52,16 @@ class Settings:
     SENDING_STALE_MINUTES: int = 10
     # Unanswered reminder calls are tried again this many hours later, at most twice.
     CALL_RETRY_HOURS: int = 2
-    # An auto-responder loop: more texts than this from one number within the window get no reply.
-    LOOP_LIMIT_MESSAGES: int = 10
+    # Loop protection (`domain.loop_guard`): replies to a number pause for LOOP_PAUSE_MINUTES when,
+    # within LOOP_WINDOW_MINUTES, it sends more than LOOP_LIMIT_MESSAGES texts, or the same (or
+    # nearly the same) text more than LOOP_REPEAT_LIMIT times, or answers more than
+    # LOOP_QUICK_REPLY_COUNT of our texts in a row within LOOP_QUICK_REPLY_SECONDS each.
     LOOP_WINDOW_MINUTES: int = 5
+    LOOP_LIMIT_MESSAGES: int = 30
+    LOOP_REPEAT_LIMIT: int = 12
+    LOOP_QUICK_REPLY_SECONDS: int = 2
+    LOOP_QUICK_REPLY_COUNT: int = 4
+    LOOP_PAUSE_MINUTES: int = 5
 
     @property
     def demo_mode(self) -> bool:

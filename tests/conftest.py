@@ -96,6 +96,10 @@ def app_config(database_url: str, **overrides: Any) -> dict[str, Any]:
         "PROGRAM_NAME": "BoneLine",
         "ORGANIZATION_NAME": "Test Clinic",
         "SUPPORT_CONTACT": "555-0100",
+        # A test client posts a number's texts milliseconds apart, faster than any person can
+        # answer, so loop protection's quick-reply signal would hold them. Its own tests
+        # (tests/flows/test_loop_protection.py) turn it back on and move a clock instead.
+        "LOOP_QUICK_REPLY_COUNT": 0,
         **overrides,
     }
 

@@ -70,13 +70,16 @@ class EscalationSource(enum.StrEnum):
 class MessageStatus(enum.StrEnum):
     """Where one logged text or call is: ours first, then Twilio's own statuses.
 
-    Ours: an inbound text is RECEIVED; a reply sent as TwiML is REPLIED until its status callback
-    names it; a text the phone line asked for waits in our outbox (WAITING), is CLAIMED by one
-    send pass, and is SUBMITTED once Twilio accepted the request and gave it a SID. Twilio's
-    callbacks then move it through Twilio's statuses, never backwards (`store.messages`).
+    Ours: an inbound text is RECEIVED, or HELD when it came while loop protection held our
+    replies (STOP, DELETE and red flags in it still count); a reply sent as TwiML is REPLIED
+    until its status callback names it; a text the phone line asked for waits in our outbox
+    (WAITING), is CLAIMED by one send pass, and is SUBMITTED once Twilio accepted the request and
+    gave it a SID. Twilio's callbacks then move it through Twilio's statuses, never backwards
+    (`store.messages`).
     """
 
     RECEIVED = "received"
+    HELD = "held"
     REPLIED = "replied"
     WAITING = "waiting"
     CLAIMED = "claimed"
@@ -134,6 +137,25 @@ CALL_STATUS_RANK: dict[MessageStatus, int] = {
     MessageStatus.CANCELED: 5,
 }
 UNANSWERED_CALL = frozenset({MessageStatus.BUSY, MessageStatus.NO_ANSWER, MessageStatus.FAILED})
+
+
+class LoopVerdict(enum.StrEnum):
+    """What loop protection decides about one inbound text (`domain.loop_guard`)."""
+
+    ANSWER = "answer"
+    # The first held text: replies pause now, and we say so once.
+    PAUSE = "pause"
+    # Inside a pause: no answer (STOP and DELETE still get their one confirmation).
+    HOLD = "hold"
+
+
+class LoopSignal(enum.StrEnum):
+    """Why loop protection held a text: what an auto-responder does and a person does not."""
+
+    REPEATED_TEXT = "repeated_text"
+    QUICK_REPLIES = "quick_replies"
+    HIGH_RATE = "high_rate"
+    PAUSED = "paused"
 
 
 class PlanStatus(enum.StrEnum):

@@ -10,10 +10,12 @@ import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from service.config import Settings, load_settings
+from service.domain.loop_guard import LoopRule
 from service.store.db import Database
 from service.words.texts import Texts
 
@@ -32,6 +34,11 @@ class Deployment:
     def from_settings(cls, settings: Settings) -> Deployment:
         """Connect to the settings' database and bind the shipped catalog."""
         return cls(settings, Database(settings.DATABASE_URL), Texts.from_settings(settings))
+
+    @cached_property
+    def loop_rule(self) -> LoopRule:
+        """Loop protection as the settings configure it."""
+        return LoopRule.from_settings(self.settings)
 
 
 def load_deployment(

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import logging
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from service.config import Settings
+from service.domain import loop_guard
 from service.domain.clock import local_date, utcnow
 from service.domain.conversation import Outcome, Profile, respond
+from service.domain.loop_guard import LoopRule
 from service.domain.phones import local_time_zone, mask
 from service.domain.vocabulary import (
     Channel,
@@ -71,38 +71,25 @@ class SubscriberFields(Protocol):
     def last_checkin_at(self) -> dt.datetime | None: ...
 
 
-@dataclass(frozen=True)
-class LoopLimit:
-    """How many texts one number may send within a window before we stop answering it."""
-
-    messages: int = 10
-    window: dt.timedelta = dt.timedelta(minutes=5)
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> LoopLimit:
-        """LOOP_LIMIT_MESSAGES texts within LOOP_WINDOW_MINUTES."""
-        return cls(settings.LOOP_LIMIT_MESSAGES, dt.timedelta(minutes=settings.LOOP_WINDOW_MINUTES))
-
-
 def receive_text(
     sessions: Sessions,
     inbound: InboundText,
     texts: Texts,
     now: dt.datetime | None = None,
-    loop_limit: LoopLimit | None = None,
+    loop_rule: LoopRule | None = None,
 ) -> list[str]:
     """Answer one inbound text once; a repeated MessageSid gets the first answer again."""
     now = now or utcnow()
-    loop_limit = loop_limit or LoopLimit()
+    loop_rule = loop_rule or LoopRule()
     try:
         with transaction(sessions) as session:
             connection = session.connection()
             known = messages.what_we_know(
-                connection, inbound.message_sid, inbound.phone, now - loop_limit.window
+                connection, inbound.message_sid, inbound.phone, now, loop_rule
             )
             if known.earlier_id is not None:
                 return messages.replies_to(connection, known.earlier_id)
-            return _answer(session, inbound, texts, now, known, loop_limit)
+            return _answer(session, inbound, texts, now, known, loop_rule)
     except DuplicateError:
         # Twilio retried while the first delivery was still being answered: reuse that answer.
         with transaction(sessions) as session:
@@ -136,21 +123,23 @@ def _answer(
     inbound: InboundText,
     texts: Texts,
     now: dt.datetime,
-    known: Any,
-    loop_limit: LoopLimit,
+    known: messages.Known,
+    loop_rule: LoopRule,
 ) -> list[str]:
     """Decide, apply and log the answer to a new inbound text."""
     connection = session.connection()
-    subscriber: SubscriberFields | None = known if known.id is not None else None
+    subscriber: SubscriberFields | None = known.subscriber
     time_zone = subscriber.time_zone if subscriber else _stranger_zone(inbound)
     before = profile_of(subscriber, now)
     outcome = respond(before, inbound.body, local_date(time_zone, now), texts.keywords)
-    if known.recent >= loop_limit.messages:
-        outcome = while_looping(outcome, before)
+    judgement = loop_guard.judge(known.history, inbound.body, now, loop_rule)
+    if judgement.held:
+        outcome = loop_guard.while_held(outcome, before, judgement)
         log.warning(
-            "text from %s not answered: %s texts in the loop window",
+            "text from %s held by loop protection (%s, %s)",
             mask(inbound.phone),
-            known.recent,
+            judgement.verdict,
+            judgement.signal,
         )
     # Everything is decided before the first write, so SQLite's write lock is held briefly.
     replies = [
@@ -165,7 +154,14 @@ def _answer(
     else:
         subscriber_id = _save_profile(connection, subscriber, outcome, inbound, now)
     messages.log_text_and_replies(
-        connection, subscriber_id, inbound.phone, inbound.message_sid, inbound.body, replies, now
+        connection,
+        subscriber_id,
+        inbound.phone,
+        inbound.message_sid,
+        inbound.body,
+        replies,
+        now,
+        held=judgement.held,
     )
     _record_consent(connection, subscriber_id, outcome, inbound, texts, now)
     _record_escalation(connection, subscriber_id, outcome, inbound, now)
@@ -180,13 +176,6 @@ def _answer(
 def _stranger_zone(inbound: InboundText) -> str:
     """A stranger's time zone, by the same rule their row will get (ZIP, else area code)."""
     return local_time_zone(inbound.phone, inbound.zip_code)
-
-
-def while_looping(outcome: Outcome, before: Profile) -> Outcome:
-    """A number caught in a loop hears nothing; an opt-out and a red flag still count."""
-    if outcome.consent is ConsentAction.OPT_OUT:
-        return dataclasses.replace(outcome, replies=())
-    return Outcome(before, (), escalation=outcome.escalation, reply_language=outcome.reply_language)
 
 
 def _save_profile(

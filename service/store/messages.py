@@ -1,9 +1,10 @@
 """The message log (`messages`): the one module that writes it, and the one place that moves a
 logged text or call from one `MessageStatus` to the next.
 
-Inbound texts are RECEIVED and our TwiML replies REPLIED; a text the phone line asked for waits
-in the outbox (WAITING), is CLAIMED by one send pass and SUBMITTED once Twilio gives it a SID, or
-ends SKIPPED, CANCELLED, REJECTED or UNKNOWN; Twilio's callbacks then move it forward by rank.
+Inbound texts are RECEIVED (HELD if they came while loop protection held replies) and our TwiML
+replies REPLIED; a text the phone line asked for waits in the outbox (WAITING), is CLAIMED by one
+send pass and SUBMITTED once Twilio gives it a SID, or ends SKIPPED, CANCELLED, REJECTED or
+UNKNOWN; Twilio's callbacks then move it forward by rank.
 """
 
 from __future__ import annotations
@@ -14,8 +15,11 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.functions import FunctionElement
 
+from service.domain.loop_guard import History, LoopRule, Past
 from service.domain.vocabulary import (
     Channel,
     Direction,
@@ -37,38 +41,131 @@ _REPLIES_TO = (
     .where(MESSAGES.c.in_reply_to_id == sa.bindparam("inbound_id"))
     .order_by(MESSAGES.c.id)
 )
+# How many texts the number sent since `window_start` (loop protection's rate); the
+# (phone, created_at) index finds them.
 _RECENT_INBOUND = (
     sa.select(sa.func.count())
     .select_from(MESSAGES)
     .where(
         MESSAGES.c.phone == sa.bindparam("phone"),
-        MESSAGES.c.created_at >= sa.bindparam("since"),
+        MESSAGES.c.created_at >= sa.bindparam("window_start"),
         MESSAGES.c.direction == Direction.INBOUND,
     )
 )
-# One round trip for all a new text needs to know: whether this MessageSid came before, how
-# many texts the number sent lately (loop protection), and its subscriber row if it has one.
+
+
+class _JsonRows(FunctionElement[Any]):
+    """Rows as one JSON array of arrays: `json_group_array(json_array(...))` on SQLite,
+    `json_agg(json_build_array(...))` on PostgreSQL (NULL when there are no rows)."""
+
+    type = sa.JSON()
+    inherit_cache = True
+
+
+@compiles(_JsonRows, "sqlite")
+def _json_rows_sqlite(element: _JsonRows, compiler: Any, **kw: Any) -> str:
+    return f"json_group_array(json_array({compiler.process(element.clauses, **kw)}))"
+
+
+@compiles(_JsonRows, "postgresql")
+def _json_rows_postgresql(element: _JsonRows, compiler: Any, **kw: Any) -> str:
+    return f"json_agg(json_build_array({compiler.process(element.clauses, **kw)}))"
+
+
+# The number's latest texts both ways since `since` (at most `rows`): when, which way, whether
+# loop protection held it, and the words of theirs (ours are not needed, only when they went),
+# as one JSON value: one column of one row reads far faster than a row per message.
+_HISTORY_ROWS = (
+    sa.select(
+        MESSAGES.c.id,
+        MESSAGES.c.created_at,
+        MESSAGES.c.direction,
+        MESSAGES.c.status,
+        sa.case((MESSAGES.c.direction == Direction.INBOUND, MESSAGES.c.body)).label("body"),
+    )
+    .where(
+        MESSAGES.c.phone == sa.bindparam("phone"),
+        MESSAGES.c.created_at >= sa.bindparam("since"),
+        MESSAGES.c.channel == Channel.SMS,
+    )
+    .order_by(MESSAGES.c.created_at.desc(), MESSAGES.c.id.desc())
+    .limit(sa.bindparam("rows", type_=sa.Integer))
+    .subquery()
+)
+_HISTORY = sa.select(
+    _JsonRows(
+        _HISTORY_ROWS.c.id,
+        _HISTORY_ROWS.c.direction,
+        _HISTORY_ROWS.c.created_at,
+        _HISTORY_ROWS.c.status,
+        _HISTORY_ROWS.c.body,
+    )
+).scalar_subquery()
+
+# One round trip for all a new text needs to know: whether this MessageSid came before, the
+# subscriber row if there is one, and the number's recent texts for loop protection.
 _WHAT_WE_KNOW = sa.select(
     MESSAGE_ID_BY_SID.scalar_subquery().label("earlier_id"),
     _RECENT_INBOUND.scalar_subquery().label("recent"),
+    _HISTORY.label("history"),
     *_SUBSCRIBERS.c,
 ).select_from(
     sa.select(sa.literal_column("1").label("one"))
     .subquery()
     .outerjoin(_SUBSCRIBERS, _SUBSCRIBERS.c.phone == sa.bindparam("phone"))
 )
+_DIRECTIONS = {direction.value: direction for direction in Direction}
 _INSERT_INBOUND = sa.insert(MESSAGES).returning(MESSAGES.c.id)
 _INSERT_REPLIES = sa.insert(MESSAGES)
 
 
+@dataclass(frozen=True)
+class Known:
+    """What we know of a number when a text arrives."""
+
+    # The earlier log row of this MessageSid (a Twilio retry), or None.
+    earlier_id: int | None
+    # The subscriber row (None for a number we never kept).
+    subscriber: sa.Row[Any] | None
+    # Its recent texts, for loop protection.
+    history: History
+
+
 def what_we_know(
-    connection: sa.Connection, message_sid: str | None, phone: str, since: dt.datetime
-) -> sa.Row[Any]:
-    """Whether this MessageSid was logged (`earlier_id`), how many texts the number sent since
-    `since` (`recent`), and the number's subscriber columns (all None for a stranger)."""
-    return connection.execute(
-        _WHAT_WE_KNOW, {"sid": message_sid, "phone": phone, "since": since}
+    connection: sa.Connection,
+    message_sid: str | None,
+    phone: str,
+    now: dt.datetime,
+    rule: LoopRule,
+) -> Known:
+    """Whether this MessageSid was logged, the number's subscriber row, and its recent texts
+    as loop protection reads them; one statement."""
+    row = connection.execute(
+        _WHAT_WE_KNOW,
+        {
+            "sid": message_sid,
+            "phone": phone,
+            "since": now - rule.lookback,
+            "window_start": now - rule.window,
+            "rows": rule.history_rows,
+        },
     ).one()
+    # [id, direction, created_at, status, body], newest first (an aggregate keeps no order).
+    recent = sorted(
+        (
+            (dt.datetime.fromisoformat(at), message_id, direction, status, body)
+            for message_id, direction, at, status, body in row.history or ()
+        ),
+        reverse=True,
+    )
+    history = History(
+        texts_in_window=row.recent,
+        recent=[
+            Past(at, _DIRECTIONS[direction], body or "", status == MessageStatus.HELD)
+            for at, _, direction, status, body in recent
+        ],
+    )
+    return Known(row.earlier_id, row if row.id is not None else None, history)
 
 
 def replies_to(connection: sa.Connection, inbound_id: int) -> list[str]:
@@ -102,8 +199,10 @@ def log_text_and_replies(
     body: str,
     replies: Sequence[LoggedReply],
     now: dt.datetime,
+    held: bool = False,
 ) -> None:
-    """Log an inbound text (RECEIVED) and the replies we sent in TwiML (REPLIED)."""
+    """Log an inbound text (RECEIVED, or HELD by loop protection) and the replies we sent in
+    TwiML (REPLIED)."""
     received_id = connection.execute(
         _INSERT_INBOUND,
         {
@@ -113,7 +212,7 @@ def log_text_and_replies(
             "channel": Channel.SMS,
             "twilio_sid": message_sid or None,
             "body": body,
-            "status": MessageStatus.RECEIVED,
+            "status": MessageStatus.HELD if held else MessageStatus.RECEIVED,
             "created_at": now,
             "updated_at": now,
         },

@@ -8,6 +8,7 @@ shows each text and call on screen instead of reaching Twilio.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import uuid
@@ -132,7 +133,10 @@ class Simulator:
         """Text BoneLine as the chosen number; print its replies and anything sent at once."""
         database = self.boneline.db
         inbound = InboundText(self.phone, body, new_sid("SM"))
-        replies = receive_text(database.Session, inbound, self.boneline.texts, self.now)
+        # The clock stands still while you type, so every text would look like an instant answer
+        # to our last one: loop protection here leaves the quick-reply signal out.
+        loop_rule = dataclasses.replace(self.boneline.loop_rule, quick_replies=0)
+        replies = receive_text(database.Session, inbound, self.boneline.texts, self.now, loop_rule)
         output = [f"< {reply}" for reply in replies] or ["(no reply)"]
         return output + self.send_pass()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, request
 
 from service.flows.deployment import Deployment
-from service.flows.inbound_text import InboundText, LoopLimit, receive_text
+from service.flows.inbound_text import InboundText, receive_text
 from service.gateway.twiml import messaging_twiml
 from service.web.twilio_requests import caller_number, twilio_sid, twilio_signed, zip_code
 
@@ -23,8 +23,9 @@ def incoming_text() -> Response:
         zip_code=zip_code(),
     )
     deployment: Deployment = current_app.extensions["boneline"]
-    loop_limit = LoopLimit.from_settings(deployment.settings)
-    replies = receive_text(deployment.db.Session, inbound, deployment.texts, loop_limit=loop_limit)
+    replies = receive_text(
+        deployment.db.Session, inbound, deployment.texts, loop_rule=deployment.loop_rule
+    )
     return twiml_messages(replies, inbound.message_sid)
 
 

@@ -44,7 +44,8 @@ TEXTS = [
     "STOP",
     "START",
     "DELETE",
-    *[f"private auto reply number {n}" for n in range(12)],
+    # The same words 14 times: loop protection holds the last two (and logs that it did).
+    *[f"private auto reply number {n}" for n in range(14)],
 ]
 WORDS_NEVER_LOGGED = [
     "my back hurts",
@@ -132,6 +133,7 @@ def test_texts_calls_and_the_care_page_log_no_number_words_or_secret(
     token = csrf_token(care, "/care")
     care.post("/care/escalations/1/handle", data={"csrf_token": token, "note": "called her sister"})
     care.get("/care/program")
+    assert "held by loop protection" in scan(logged.records)
     assert_private(scan(logged.records))
 
 

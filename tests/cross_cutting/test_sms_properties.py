@@ -54,7 +54,9 @@ SETTINGS = settings(
 @pytest.fixture
 def roomy_app(database: Database) -> Iterator[Flask]:
     """The app with loop protection out of the way (examples all come from a few numbers)."""
-    app = create_app(app_config(database.url, LOOP_LIMIT_MESSAGES=1_000_000))
+    app = create_app(
+        app_config(database.url, LOOP_LIMIT_MESSAGES=1_000_000, LOOP_REPEAT_LIMIT=1_000_000)
+    )
     yield app
     app.extensions["boneline"].db.dispose()
 

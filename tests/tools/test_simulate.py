@@ -154,6 +154,28 @@ def test_lang_es_texts_the_language_word_and_answers_in_spanish(
     assert later and all(line.split(": ", 1)[1] in spanish for line in later)
 
 
+def test_menu_then_a_number_again_and_again_is_answered_every_time(database: Database) -> None:
+    # Issue 17: as a new user, MENU 1 MENU 2 ... MENU 5 worked and the eleventh text got nothing.
+    # The simulator's clock stands still while you type, with loop protection as shipped.
+    app = create_app(app_config(database.url, LOOP_QUICK_REPLY_COUNT=4))
+    simulator = Simulator(app.extensions["boneline"], phone=PHONE, now=MONDAY_MORNING)
+    lines = [body for number in range(1, 13) for body in ("MENU", str(number))]
+    output = run(simulator, *lines)
+    assert len(output) == len(lines) and all(line.startswith("< ") for line in output)
+    assert not any("will not reply for a few minutes" in line for line in output)
+    app.extensions["boneline"].db.dispose()
+
+
+def test_the_same_text_over_and_over_hears_once_that_replies_are_paused(
+    simulator: Simulator,
+) -> None:
+    rule = simulator.boneline.loop_rule
+    output = run(simulator, *["Thanks for the message!"] * (rule.most_repeats + 3))
+    assert all(line.startswith("< This is BoneLine") for line in output[: rule.most_repeats])
+    assert "will not reply for a few minutes" in output[rule.most_repeats]
+    assert output[rule.most_repeats + 1 :] == ["(no reply)", "(no reply)"]
+
+
 def test_call_walks_the_menu_by_keys_and_typed_speech(
     simulator: Simulator, database: Database
 ) -> None:
