@@ -184,14 +184,14 @@ class SendJob:
     def alert_body(self, row: Claimed) -> str:
         """The care team's alert: the last digits, or that the person had their number erased."""
         if row.phone:
-            return self.texts.render(
+            return self.texts.sms(
                 row.message_id, CARE_TEAM_LANGUAGE, {"last_digits": row.phone[-4:]}
             )
-        return self.texts.render(ALERT_ERASED_ITEM, CARE_TEAM_LANGUAGE)
+        return self.texts.sms(ALERT_ERASED_ITEM, CARE_TEAM_LANGUAGE)
 
     def body(self, row: Claimed) -> str:
         """The text of a scheduled message in the person's language."""
-        return self.texts.render(row.message_id, row.language)
+        return self.texts.sms(row.message_id, row.language)
 
     def call_url(self, row: Claimed) -> str:
         """The TwiML URL the phone line serves for a reminder call."""
