@@ -5,8 +5,10 @@ Load it with `pytest_plugins = ["tests.support.twilio_servers"]`. Fixtures:
 - `fake_twilio` (function): our own Twilio-compatible server that records requests and can be
   scripted to answer with Twilio errors, HTTP 429/5xx, delays or dropped connections.
 
-CI runs `npm ci` and `python tests/twilio_spec/fetch_spec.py` first and sets
-BONELINE_REQUIRE_PRISM=1, so a missing Prism fails instead of skipping. Prism is pinned to 5.14.2:
+When Prism is missing, the `prism_twilio` fixture runs `npm ci` in tests/twilio_spec/ (the pinned
+package.json and package-lock.json live there) and `tests/twilio_spec/fetch_spec.py` fetches
+Twilio's description; CI sets BONELINE_REQUIRE_PRISM=1, so a missing Prism fails instead of
+skipping. Prism is pinned to 5.14.2:
 5.15 and later need Node 24, and Debian's Node is 20.
 """
 
@@ -35,7 +37,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.twilio_spec.fetch_spec import PATCHED_SPEC, REPO_ROOT, SpecUnavailable
+from tests.twilio_spec.fetch_spec import NODE_TOOLS_DIR, PATCHED_SPEC, SpecUnavailable
 from tests.twilio_spec.fetch_spec import fetch_patched_spec as _fetch_patched_spec
 
 TEST_ACCOUNT_SID = "AC" + "b0e1" * 8
@@ -47,7 +49,7 @@ TEST_FROM_NUMBER = "+15005550006"
 TEST_TO_NUMBER = "+16175550123"
 
 REQUIRE_PRISM_VARIABLE = "BONELINE_REQUIRE_PRISM"
-PRISM_BIN = REPO_ROOT / "node_modules" / ".bin" / "prism"
+PRISM_BIN = NODE_TOOLS_DIR / "node_modules" / ".bin" / "prism"
 PRISM_START_TIMEOUT_SECONDS = 60.0
 NPM_CI_TIMEOUT_SECONDS = 600.0
 TWILIO_ERROR_DOCS = "https://www.twilio.com/docs/errors/"
@@ -84,7 +86,7 @@ def _ensure_prism_installed() -> None:
     try:
         result = subprocess.run(
             [npm, "ci", "--no-audit", "--no-fund"],
-            cwd=REPO_ROOT,
+            cwd=NODE_TOOLS_DIR,
             capture_output=True,
             text=True,
             timeout=NPM_CI_TIMEOUT_SECONDS,
@@ -155,7 +157,7 @@ def prism_twilio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrismServ
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [str(PRISM_BIN), "mock", "-h", host, "-p", str(port), str(spec_path)],
-            cwd=REPO_ROOT,
+            cwd=NODE_TOOLS_DIR,
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
