@@ -31,9 +31,11 @@ __all__ = [
     "CallStep",
     "ConsentEvent",
     "Escalation",
+    "LoginFailure",
     "Message",
     "PlanRun",
     "PlannedMessage",
+    "SchedulerHeartbeat",
     "Subscriber",
 ]
 
@@ -117,6 +119,8 @@ class Message(Base):
         _enum(MessageStatus, 24), default=MessageStatus.RECEIVED
     )
     error_code: Mapped[int | None] = mapped_column()
+    # Why our last try to send it failed, in a few words (connection refused, HTTP 503, ...).
+    last_error: Mapped[str | None] = mapped_column(CleanString(200))
     in_reply_to_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("messages.id", ondelete="CASCADE"), index=True
     )
@@ -147,6 +151,11 @@ class Escalation(Base):
     note: Mapped[str | None] = mapped_column(CleanText)
     # When the care team's webhook took the alert; NULL means not yet (the send job retries).
     alerted_at: Mapped[dt.datetime | None] = mapped_column()
+    # The webhook alert's failed tries, when the next one is due, and why the last one failed:
+    # the database, not a process's memory, says when to try again (with backoff, for 24 hours).
+    webhook_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    webhook_next_at: Mapped[dt.datetime | None] = mapped_column()
+    webhook_error: Mapped[str | None] = mapped_column(CleanString(200))
 
     subscriber: Mapped[Subscriber | None] = relationship()
 
@@ -181,6 +190,8 @@ class PlannedMessage(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     twilio_sid: Mapped[str | None] = mapped_column(CleanString(64), index=True)
     error_code: Mapped[int | None] = mapped_column()
+    # Why the last try failed, in a few words (connection refused, HTTP 503, a repeated SID).
+    last_error: Mapped[str | None] = mapped_column(CleanString(200))
     escalation_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("escalations.id", ondelete="SET NULL"), unique=True
     )
@@ -214,3 +225,27 @@ class CallStep(Base):
     # A SHA-256 of the step's path, query and answer: no number, no words.
     step: Mapped[str] = mapped_column(CleanString(64))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+
+
+class SchedulerHeartbeat(Base):
+    """The last finished pass of each scheduler job: /readyz and the care page read it."""
+
+    __tablename__ = "scheduler_heartbeats"
+
+    job: Mapped[str] = mapped_column(CleanString(32), primary_key=True)
+    finished_at: Mapped[dt.datetime] = mapped_column()
+    # Which process ran it (host and pid), and what the pass did, in one line.
+    process: Mapped[str] = mapped_column(CleanString(128), default="")
+    summary: Mapped[str] = mapped_column(CleanString(400), default="")
+
+
+class LoginFailure(Base):
+    """One wrong care-page password, counted by every web process (the login throttle)."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (sa.Index("ix_login_failures_client_failed_at", "client", "failed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # A SHA-256 of where the login came from (the client address), never the address itself.
+    client: Mapped[str] = mapped_column(CleanString(64))
+    failed_at: Mapped[dt.datetime] = mapped_column(index=True)

@@ -128,10 +128,7 @@ def tick(now_text: str | None, dry_run: bool) -> None:
         sent = send_job(database, settings, boneline.texts, sender, now)
     finally:
         sender.close()
-    click.echo(
-        f"{now:%Y-%m-%d %H:%M} UTC: planned {planned.planned}, sent {len(sent.sent)}, "
-        f"failed {len(sent.failed)}, skipped {sent.skipped}, cancelled {sent.cancelled}"
-    )
+    click.echo(f"{now:%Y-%m-%d %H:%M} UTC: planned {planned.planned}, {sent.summary()}")
 
 
 def parse_now(text: str | None) -> dt.datetime:

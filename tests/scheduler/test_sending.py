@@ -524,7 +524,7 @@ def test_a_queued_text_left_claimed_by_a_crash_becomes_unknown(database: Databas
     queued = queue_phone_text(database, None, dt.datetime(2027, 3, 2, 15))
     from scheduler.sending import claim_outbox
 
-    assert len(claim_outbox(database, dt.datetime(2027, 3, 2, 15))) == 1
+    assert len(claim_outbox(database, dt.datetime(2027, 3, 2, 15)).texts) == 1
     settings = scheduler_settings(database)
     assert housekeeping_job(database, settings, dt.datetime(2027, 3, 2, 16)) == 1
     assert logged_message(database, queued).status == "unknown"
