@@ -272,17 +272,21 @@ class SendJob:
         try:
             send = functools.partial(self.sender.send_sms, text.phone, text.body)
             sid, error = self._with_retries(send, limiter, what)
-            status = self._record_outbox(text, sid, error, now)
+            status, cause = self._record_outbox(text, sid, error, now)
         except Exception as unexpected:
             log.error("%s: unexpected %s", what, type(unexpected).__name__, exc_info=True)
-            return self._outbox_error(text, f"unexpected {type(unexpected).__name__}", now)
-        if error is not None:
-            log.warning("%s: %s; not retried (recorded %s)", what, error.cause, status.value)
+            status, cause = self._outbox_error(text, f"unexpected {type(unexpected).__name__}", now)
+        if status is not MessageStatus.SUBMITTED:
+            log.warning("%s: %s; not retried (recorded %s)", what, cause, status.value)
         return status
 
     def _record_outbox(
-        self, text: messages.OutboxText, sid: str | None, error: SendError | None, now: dt.datetime
-    ) -> MessageStatus:
+        self,
+        text: messages.OutboxText,
+        sid: str | None,
+        error: SendError | None,
+        now: dt.datetime,
+    ) -> tuple[MessageStatus, str]:
         """Write one outbox outcome (a SID already on another message is an error)."""
         failure, code, cause = (
             (error.failure, error.code, error.cause) if error else (None, None, "")
@@ -294,22 +298,21 @@ class SendJob:
                 )
                 if error is not None:
                     apply_failure_to_person(session, text.subscriber_id, error, now)
-                return status
+                return status, cause
         except DuplicateError:
             cause = f"Twilio answered with SID {sid}, already on another message"
-            log.warning("phone-line text (message %s): %s", text.id, cause)
             return self._outbox_error(text, cause, now)
 
     def _outbox_error(
         self, text: messages.OutboxText, cause: str, now: dt.datetime
-    ) -> MessageStatus:
+    ) -> tuple[MessageStatus, str]:
         """Record an outbox text as an error (never sent again)."""
         try:
             with transaction(self.database.Session) as session:
                 messages.mark_outbox_error(session, text.id, cause, now)
         except Exception:
             log.error("could not record outbox message %s as an error", text.id, exc_info=True)
-        return MessageStatus.ERROR
+        return MessageStatus.ERROR, cause
 
     def _send(self, row: Claimed) -> str:
         """Send one claimed row through the sender boundary."""
@@ -464,7 +467,10 @@ def record_sent(session: DbSession, row: Claimed, sid: str, body: str, now: dt.d
     )
     if row.item_key.startswith(CHECKIN_PREFIX) and not care_team and row.subscriber_id:
         subscribers.note_checkin_sent(session, row.subscriber_id, now)
-    log.info("sent %s to %s as %s", row.message_id, mask(row.phone), sid)
+    if care_team:
+        log.info("sent the care-team alert for escalation %s as %s", row.escalation_id, sid)
+    else:
+        log.info("sent %s to %s as %s", row.message_id, mask(row.phone), sid)
 
 
 def record_failure(

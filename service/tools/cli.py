@@ -16,7 +16,7 @@ from flask import Flask
 from service.config import Settings, load_settings
 from service.domain.clock import utcnow
 from service.domain.phones import mask
-from service.flows.deployment import default_instance_path, load_deployment
+from service.flows.deployment import Deployment, default_instance_path, load_deployment
 from service.logs import configure_logging
 from service.store.db import upgrade
 from service.web import create_app
@@ -101,26 +101,41 @@ def start_local_scheduler(app: Flask) -> BackgroundScheduler:
 )
 def tick(now_text: str | None, dry_run: bool) -> None:
     """Run one planning and sending pass, and print what was sent (or would be)."""
-    from scheduler.jobs import housekeeping_job, plan_job, send_job
+    now = parse_now(now_text)
+    boneline = load_deployment()
+    try:
+        if dry_run:
+            _preview(boneline, now)
+        else:
+            _tick(boneline, now)
+    finally:
+        boneline.db.dispose()
+
+
+def _preview(boneline: Deployment, now: dt.datetime) -> None:
+    """Say what a pass at `now` would plan and send, changing nothing."""
     from scheduler.planning import plan
     from scheduler.sending import due_preview
     from service.domain.send_windows import SendWindows
+
+    settings, database = boneline.settings, boneline.db
+    report = plan(database, SendWindows.from_settings(settings), now, dry_run=True)
+    click.echo(f"{now:%Y-%m-%d %H:%M} UTC: would plan {report.planned} messages")
+    for row in due_preview(database, now, settings):
+        click.echo(f"would send {row.message_id} to {mask(row.phone)} by {row.channel}")
+    for row_plan in report.rows:
+        click.echo(
+            f"would plan {row_plan['message_id']} for subscriber {row_plan['subscriber_id']} "
+            f"at {row_plan['send_at']:%Y-%m-%d %H:%M} UTC"
+        )
+
+
+def _tick(boneline: Deployment, now: dt.datetime) -> None:
+    """One housekeeping, planning and sending pass at `now`, and every outcome in one line."""
+    from scheduler.jobs import housekeeping_job, plan_job, send_job
     from service.gateway.sender import sender_for
 
-    now = parse_now(now_text)
-    boneline = load_deployment()
     settings, database = boneline.settings, boneline.db
-    if dry_run:
-        report = plan(database, SendWindows.from_settings(settings), now, dry_run=True)
-        click.echo(f"{now:%Y-%m-%d %H:%M} UTC: would plan {report.planned} messages")
-        for row in due_preview(database, now, settings):
-            click.echo(f"would send {row.message_id} to {mask(row.phone)} by {row.channel}")
-        for row_plan in report.rows:
-            click.echo(
-                f"would plan {row_plan['message_id']} for subscriber {row_plan['subscriber_id']} "
-                f"at {row_plan['send_at']:%Y-%m-%d %H:%M} UTC"
-            )
-        return
     housekeeping_job(database, settings, now)
     planned = plan_job(database, settings, now)
     sender = sender_for(settings, click.echo)
