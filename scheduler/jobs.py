@@ -20,9 +20,6 @@ from service.words.texts import Texts
 
 log = logging.getLogger(__name__)
 
-# The job whose heartbeat says the scheduler is sending (`/readyz`, the care page).
-SEND_JOB = "send"
-
 
 def plan_job(database: Database, settings: Settings, now: dt.datetime | None = None) -> PlanReport:
     """Plan today's messages for every time zone whose local day has not been planned yet."""
@@ -39,14 +36,20 @@ def send_job(
     """Send everything due (care-team SMS alerts included), then post care-team webhook alerts;
     log every outcome and leave the pass's heartbeat in the database."""
     now = now or utcnow()
-    report = SendJob(database, settings, texts, sender).run(now)
+
+    def alive(so_far: SendReport) -> None:
+        heartbeats.record_pass(
+            database, heartbeats.SEND_JOB, utcnow(), this_process(), "sending: " + so_far.summary()
+        )
+
+    report = SendJob(database, settings, texts, sender, progress=alive).run(now)
     webhooks = deliver_pending_alerts(database.Session, settings, now)
     report.webhooks_posted, report.webhooks_failed = webhooks.posted, webhooks.failed
     summary = report.summary()
     if report.did_anything:
         log.info("send pass: %s", summary)
     # The wall clock, not `now`: a `boneline tick --now` in the past or future is still a pass.
-    heartbeats.record_pass(database, SEND_JOB, utcnow(), this_process(), summary)
+    heartbeats.record_pass(database, heartbeats.SEND_JOB, utcnow(), this_process(), summary)
     return report
 
 

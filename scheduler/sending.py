@@ -152,6 +152,8 @@ class SendJob:
     sleep: Callable[[float], None] = time.sleep
     # Marks this pass's claims, so a pass that lost a claim to housekeeping cannot send it.
     claim_token: str = field(default_factory=lambda: uuid.uuid4().hex)
+    # Called after each batch, so a long pass still shows it is alive (the heartbeat).
+    progress: Callable[[SendReport], None] | None = None
 
     def run(self, now: dt.datetime, report: SendReport | None = None) -> SendReport:
         """Queue care-team alerts, send the outbox, then everything due, a batch at a time.
@@ -174,6 +176,8 @@ class SendJob:
                 list(pool.map(lambda row: self._send_and_record(row, limiter, now, report), batch))
                 if len(batch) < self.settings.SEND_BATCH_SIZE:
                     return report
+                if self.progress is not None:
+                    self.progress(report)
 
     def claim(self, now: dt.datetime, report: SendReport) -> list[Claimed]:
         """Cancel the no-longer-wanted, skip the too-late, then claim a batch of due rows."""

@@ -16,6 +16,8 @@ from service.store.planned import insert_ignoring_duplicates
 
 HEARTBEATS = cast(sa.Table, SchedulerHeartbeat.__table__)
 MAX_SUMMARY = 400
+# The job whose heartbeat says the scheduler is sending (`/readyz`, the care page).
+SEND_JOB = "send"
 
 
 @dataclass(frozen=True)
@@ -47,8 +49,14 @@ def record_pass(
             connection.execute(insert_ignoring_duplicates(database, HEARTBEATS), [values])
 
 
-def last_pass(connection: sa.Connection | Session, job: str) -> Heartbeat | None:
+def last_pass(database: Database, job: str) -> Heartbeat | None:
     """The last finished pass of `job`, or None if it never ran against this database."""
+    with database.engine.connect() as connection:
+        return _last_pass(connection, job)
+
+
+def _last_pass(connection: sa.Connection | Session, job: str) -> Heartbeat | None:
+    """The last finished pass of `job`, read on an open connection."""
     row = connection.execute(
         sa.select(
             HEARTBEATS.c.job, HEARTBEATS.c.finished_at, HEARTBEATS.c.process, HEARTBEATS.c.summary

@@ -45,17 +45,18 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)  # type: ignore[method-assign]
     app.extensions["boneline"] = Deployment.from_settings(settings)
 
-    from service.web import care, sms, status, voice
+    from service.web import care, health, sms, status, voice
 
     app.register_blueprint(sms.bp)
     app.register_blueprint(voice.bp)
     app.register_blueprint(status.bp)
+    app.register_blueprint(health.bp)
     care.init_app(app, settings)
     _register_error_pages(app)
 
     @app.get("/")
-    def health() -> dict[str, str]:
-        """Say the service is up (for load balancers and curious operators)."""
+    def home() -> dict[str, str]:
+        """Say the service is up, like /healthz (for curious operators); /readyz checks more."""
         return {"service": settings.PROGRAM_NAME, "status": "ok"}
 
     _warm_up()

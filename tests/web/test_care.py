@@ -185,10 +185,14 @@ def test_session_cookie_is_secure_when_the_request_is_https(
     secure = app.test_client()
     secure.get("/care/login", base_url="https://localhost")
     token = csrf_token(secure, "https://localhost/care/login")
-    response = secure.post(
-        "https://localhost/care/login",
-        data={"csrf_token": token, "name": "Ana", "password": SHARED_PASSWORD},
-    )
+    form = {"csrf_token": token, "name": "Ana", "password": SHARED_PASSWORD}
+    # Over https, Flask-WTF also wants the browser's Referer from this same site.
+    elsewhere = {"Referer": "https://evil.example/care/login"}
+    assert secure.post(
+        "https://localhost/care/login", data=form, headers=elsewhere
+    ).status_code == (400)
+    same_site = {"Referer": "https://localhost/care/login"}
+    response = secure.post("https://localhost/care/login", data=form, headers=same_site)
     assert response.status_code == 302
     assert "Secure" in response.headers["Set-Cookie"]
     app.extensions["boneline"].db.dispose()
