@@ -17,6 +17,7 @@ from service.config import Settings, load_settings
 from service.domain.clock import utcnow
 from service.domain.phones import mask
 from service.flows.deployment import Deployment, default_instance_path, load_deployment
+from service.gateway.error_reports import init_error_reports
 from service.logs import configure_logging
 from service.store.db import upgrade
 from service.web import create_app
@@ -103,6 +104,7 @@ def tick(now_text: str | None, dry_run: bool) -> None:
     """Run one planning and sending pass, and print what was sent (or would be)."""
     now = parse_now(now_text)
     boneline = load_deployment()
+    init_error_reports(boneline.settings, "tick")
     try:
         if dry_run:
             _preview(boneline, now)

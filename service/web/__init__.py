@@ -18,6 +18,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from service.config import load_settings
 from service.domain.dates import parse_date
 from service.flows.deployment import Deployment, default_instance_path
+from service.gateway.error_reports import init_error_reports
 from service.logs import configure_logging
 from service.store.db import DatabaseUnavailable
 
@@ -35,6 +36,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     configure_logging()
     app = Flask(__name__, instance_path=default_instance_path())
     settings = load_settings(config, instance_path=app.instance_path)
+    init_error_reports(settings, "web")
     app.config.update(
         SECRET_KEY=settings.SECRET_KEY or secrets.token_hex(32),
         MAX_CONTENT_LENGTH=MAX_WEBHOOK_BYTES,
