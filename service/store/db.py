@@ -114,6 +114,11 @@ def upgrade(url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(url), revision)
 
 
+def downgrade(url: str, revision: str) -> None:
+    """Undo the migrations after `revision` (to roll back to an older version of the code)."""
+    command.downgrade(alembic_config(url), revision)
+
+
 @functools.cache
 def head_revision() -> str | None:
     """The latest migration this code ships (what `boneline db upgrade` brings a database to)."""

@@ -19,7 +19,7 @@ from service.domain.phones import mask
 from service.flows.deployment import Deployment, default_instance_path, load_deployment
 from service.gateway.error_reports import init_error_reports
 from service.logs import configure_logging
-from service.store.db import upgrade
+from service.store.db import current_revision, downgrade, head_revision, upgrade
 from service.web import create_app
 from service.web.care_login import hash_password
 from service.words.catalog import Catalog, CatalogError
@@ -52,7 +52,30 @@ def db_upgrade(revision: str) -> None:
     """Bring the database schema up to date (the Procfile's release step)."""
     settings = app_settings()
     upgrade(settings.DATABASE_URL, revision)
-    click.echo(f"database is at {revision}")
+    click.echo(where_the_database_is(settings.DATABASE_URL))
+
+
+@db.command("current")
+def db_current() -> None:
+    """Say which migration the database is at, and the latest this code ships."""
+    click.echo(where_the_database_is(app_settings().DATABASE_URL))
+
+
+@db.command("downgrade")
+@click.option("--revision", required=True, help="The migration to go back to (e.g. 0007).")
+def db_downgrade(revision: str) -> None:
+    """Move the schema back to an earlier migration, before deploying an older version."""
+    settings = app_settings()
+    downgrade(settings.DATABASE_URL, revision)
+    click.echo(where_the_database_is(settings.DATABASE_URL))
+
+
+def where_the_database_is(url: str) -> str:
+    """`database is at 0008 (latest)`, or which one it is at and which is the latest."""
+    revision, head = current_revision(url), head_revision()
+    if revision == head:
+        return f"database is at {revision} (latest)"
+    return f"database is at {revision or 'no migration'}; the latest is {head}"
 
 
 @main.command()

@@ -58,6 +58,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # Older code knows no `error` state: such rows become `unknown` (never resent either).
+    op.execute("UPDATE planned_messages SET status = 'unknown' WHERE status = 'error'")
+    op.execute("UPDATE messages SET status = 'unknown' WHERE status = 'error'")
     with op.batch_alter_table("login_failures", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_login_failures_failed_at"))
         batch_op.drop_index("ix_login_failures_client_failed_at")
