@@ -13,6 +13,9 @@ import datetime as dt
 ALERT_RETRY_FOR = dt.timedelta(hours=24)
 ALERT_FIRST_BACKOFF = dt.timedelta(seconds=30)
 ALERT_MAX_BACKOFF = dt.timedelta(minutes=15)
+# Send passes run on a fixed 30-second beat whose start times differ by a few milliseconds: a try
+# due exactly one backoff later could miss its pass by a millisecond and wait a whole beat more.
+ALERT_EARLY = dt.timedelta(seconds=1)
 
 
 def alert_backoff(failures: int) -> dt.timedelta:
@@ -26,4 +29,4 @@ def next_alert_try(queued_at: dt.datetime, failures: int, now: dt.datetime) -> d
     """When to try a failed alert again, or None to give up (it has been tried for 24 hours)."""
     if now - queued_at >= ALERT_RETRY_FOR:
         return None
-    return now + alert_backoff(failures)
+    return now + alert_backoff(failures) - ALERT_EARLY

@@ -201,7 +201,7 @@ def test_an_alert_while_twilio_is_unreachable_for_a_minute_arrives_once_when_it_
         1,
         "connection refused",
     )
-    assert row.send_at == start + dt.timedelta(seconds=30)
+    assert row.send_at == start + dt.timedelta(seconds=29)  # 30 s, due on the pass at +30 s
     failures = [r for r in caplog.records if r.levelno == logging.ERROR]
     assert failures and "***0199" in failures[-1].getMessage()
     assert "0143" not in failures[-1].getMessage()  # the care team's number, not the patient's
@@ -211,7 +211,7 @@ def test_an_alert_while_twilio_is_unreachable_for_a_minute_arrives_once_when_it_
     assert alert_row(database).attempts == 1
     scheduler_pass(start + dt.timedelta(seconds=30))  # tried again: still down
     row = alert_row(database)
-    assert (row.attempts, row.send_at) == (2, start + dt.timedelta(seconds=90))
+    assert (row.attempts, row.send_at) == (2, start + dt.timedelta(seconds=89))
     scheduler_pass(start + dt.timedelta(seconds=60))
 
     fake_twilio.come_back()  # a minute later, Twilio answers again
@@ -246,8 +246,9 @@ def test_an_alert_that_never_goes_out_is_tried_with_backoff_for_24_hours_then_gi
         now = row.send_at
     assert alert_row(database).status is PlanStatus.FAILED
     gaps = [later - earlier for earlier, later in itertools.pairwise(tries)]
-    assert gaps[:5] == [dt.timedelta(seconds=s) for s in (30, 60, 120, 240, 480)]
-    assert max(gaps) == dt.timedelta(minutes=15)
+    # Each backoff less the second that keeps a try on its pass's beat.
+    assert gaps[:5] == [dt.timedelta(seconds=s - 1) for s in (30, 60, 120, 240, 480)]
+    assert max(gaps) == dt.timedelta(minutes=15, seconds=-1)
     assert tries[-1] - start >= ALERT_RETRY_FOR  # tried for (at least) 24 hours
     assert len(tries) < 110  # with backoff, not every 30 seconds (2,880 tries)
     assert "given up" in caplog.records[-1].getMessage()
@@ -322,7 +323,7 @@ def test_a_webhook_alert_while_the_receiver_is_down_for_a_minute_arrives_once_af
         (escalation,) = session.scalars(sa.select(Escalation)).all()
         assert escalation.alerted_at is None
         assert (escalation.webhook_attempts, escalation.webhook_error) == (2, "connection refused")
-        assert escalation.webhook_next_at == start + dt.timedelta(seconds=90)
+        assert escalation.webhook_next_at == start + dt.timedelta(seconds=89)
     receiver.come_up()
     for seconds in (90, 120, 900):
         scheduler_pass(start + dt.timedelta(seconds=seconds))

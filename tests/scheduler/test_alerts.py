@@ -262,7 +262,7 @@ def test_a_failed_alert_stays_pending_and_is_tried_again_after_its_backoff(
         failed = session.get(Escalation, first)
         assert failed is not None
         assert (failed.webhook_attempts, failed.webhook_error) == (1, "HTTP 503")
-        assert failed.webhook_next_at == now + dt.timedelta(seconds=30)
+        assert failed.webhook_next_at == now + dt.timedelta(seconds=29)
 
     # Before its backoff has passed the failed alert waits; the next one goes meanwhile.
     soon = now + dt.timedelta(seconds=10)
