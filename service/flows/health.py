@@ -67,12 +67,11 @@ def _scheduler_check(
 
 
 def _ago(age: dt.timedelta) -> str:
-    """A duration in the largest whole unit: `40 seconds`, `12 minutes`, `3 hours`."""
+    """A duration in the largest unit it holds twice: `90 seconds`, `12 minutes`, `3 hours`."""
     seconds = max(int(age.total_seconds()), 0)
     for unit, size in (("day", 86_400), ("hour", 3_600), ("minute", 60)):
-        if seconds >= size:
-            count = seconds // size
-            return f"{count} {unit}{'s' if count != 1 else ''}"
+        if seconds >= 2 * size:
+            return f"{seconds // size} {unit}s"
     return f"{seconds} second{'s' if seconds != 1 else ''}"
 
 
