@@ -217,6 +217,14 @@ def advance(
     return bool(moved.rowcount)  # type: ignore[attr-defined]
 
 
+def phone_of(connection: sa.Connection | Session, twilio_sid: str) -> str:
+    """The number a logged message with this SID went to ("" when unknown or erased)."""
+    phone = connection.execute(
+        sa.select(MESSAGES.c.phone).where(MESSAGES.c.twilio_sid == twilio_sid)
+    ).scalar()
+    return phone or ""
+
+
 def has_sid(connection: sa.Connection | Session, twilio_sid: str) -> bool:
     """Whether a logged message carries this Twilio SID."""
     return connection.execute(MESSAGE_ID_BY_SID, {"sid": twilio_sid}).first() is not None
