@@ -547,7 +547,8 @@ def undelivered_alerts(connection: sa.Connection | Session) -> list[UndeliveredA
         .where(
             PLANNED.c.recipient == Recipient.CARE_TEAM,
             PLANNED.c.status != PlanStatus.SENT,
-            PLANNED.c.attempts > 0,
+            # A failure was recorded (an alert on its first try is not shown as failing).
+            PLANNED.c.last_error.is_not(None),
             ESCALATIONS.c.handled_at.is_(None),
         )
         .order_by(PLANNED.c.id)

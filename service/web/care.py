@@ -61,6 +61,10 @@ CSRF_REFUSED = "The form expired. Go back, reload the page and try again."
 # Flask-WTF's CSRF protection, checked by the /care blueprint only (see `guard`).
 csrf = CSRFProtect()
 PUBLIC_ENDPOINTS = frozenset({"care.login", "care.login_form", "care.static"})
+# Views drawn with the header (the status line) and room for the alert banner.
+FULL_PAGES = frozenset(
+    {"care.open_list", "care.escalation_detail", "care.handle", "care.handled_list", "care.program"}
+)
 DISABLED = (
     "The care team page is turned off. Set CARE_TEAM_PASSWORD or CARE_TEAM_ACCOUNTS to turn it on."
 )
@@ -209,7 +213,8 @@ def page_helpers() -> dict[str, Any]:
     return {
         "csrf_field": CSRF_FIELD,
         "current_user": current_user(),
-        "operations": operations() if current_user() else None,
+        # Not for the open list's refresh fragment, which has no header to show it in.
+        "operations": operations() if current_user() and request.endpoint in FULL_PAGES else None,
         "mask": mask,
         "language_name": lambda code: LANGUAGES.get(code or "", code or "Unknown"),
         "stage_name": lambda stage: STAGES.get(stage or "", stage or "Not known yet"),

@@ -13,7 +13,14 @@ from flask.testing import FlaskClient
 from werkzeug.security import generate_password_hash
 
 from service.domain.clock import utcnow
-from service.domain.vocabulary import Channel, ConsentAction, Direction, Stage, Status
+from service.domain.vocabulary import (
+    Channel,
+    ConsentAction,
+    Direction,
+    PlanStatus,
+    Stage,
+    Status,
+)
 from service.flows.care_queue import CareTeamConfigError, program_overview
 from service.store import escalations, heartbeats, planned
 from service.store.db import Database
@@ -602,7 +609,11 @@ def test_an_alert_that_could_not_be_sent_shows_a_red_banner_until_it_is_handled(
         ).scalar_one()
         connection.execute(sa.delete(PlannedMessage).where(PlannedMessage.id != alert_id))
     with database.Session.begin() as session:
-        session.get(PlannedMessage, alert_id).attempts = 2  # type: ignore[union-attr]
+        sending = session.get(PlannedMessage, alert_id)
+        assert sending is not None
+        sending.attempts, sending.status = 1, PlanStatus.SENDING
+    assert "alert-banner" not in page(staff, "/care")  # on its way, not failed
+    with database.Session.begin() as session:
         planned.retry_alert_later(session, alert_id, now, 20503, "HTTP 503", now)
         escalations.note_webhook_failure(session, webhook_failed, now, "connection refused")
     html = page(staff, "/care")
