@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import maintenance_url, postgres_url, scratch_postgres_database
+from service.store.db import Database
+from tests.conftest import scratch_postgres_database
 
 
-def database_names(server: str) -> set[str]:
-    """Every database on the server."""
-    engine = sa.create_engine(server, poolclass=sa.pool.NullPool)
+def database_names(url: str) -> set[str]:
+    """Every database on the server `url` names."""
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
     try:
         with engine.connect() as connection:
             return set(connection.scalars(sa.text("SELECT datname FROM pg_database")))
@@ -20,26 +19,27 @@ def database_names(server: str) -> set[str]:
         engine.dispose()
 
 
-def test_the_suites_database_is_its_own_and_the_named_one_is_left_alone() -> None:
-    server = maintenance_url(postgres_url())
-    if server is None:
-        if os.environ.get("BONELINE_REQUIRE_POSTGRES") == "1":
-            pytest.fail("PostgreSQL is required")
-        pytest.skip("PostgreSQL is not reachable")
-    # Stand-in for "the database TEST_DATABASE_URL names", holding someone's table.
-    with scratch_postgres_database(server) as someone_elses:
-        engine = sa.create_engine(someone_elses, poolclass=sa.pool.NullPool)
-        with engine.begin() as connection:
-            connection.execute(sa.text("CREATE TABLE keep_me (id int)"))
-            connection.execute(sa.text("INSERT INTO keep_me VALUES (1)"))
-        with scratch_postgres_database(someone_elses) as ours:
+def test_the_suites_database_is_its_own_and_the_named_one_is_left_alone(
+    database: Database,
+) -> None:
+    if not database.is_postgresql:
+        pytest.skip("SQLite: the suite's database is a file in pytest's own temporary folder")
+    # This run's database stands in for "the one TEST_DATABASE_URL names", with a table in it.
+    named = database.url
+    with database.engine.begin() as connection:
+        connection.execute(sa.text("CREATE TABLE keep_me (id int)"))
+        connection.execute(sa.text("INSERT INTO keep_me VALUES (1)"))
+    try:
+        with scratch_postgres_database(named) as ours:
             made = sa.make_url(ours).database
-            assert made and made.startswith("boneline_test_") and made in database_names(server)
+            assert made and made.startswith("boneline_test_") and made in database_names(named)
             inner = sa.create_engine(ours, poolclass=sa.pool.NullPool)
             with inner.begin() as connection:
                 connection.execute(sa.text("CREATE TABLE scratch (id int)"))
             inner.dispose()
-        assert made not in database_names(server)
-        with engine.connect() as connection:
+        assert made not in database_names(named)
+        with database.engine.connect() as connection:
             assert connection.execute(sa.text("SELECT id FROM keep_me")).scalar_one() == 1
-        engine.dispose()
+    finally:
+        with database.engine.begin() as connection:
+            connection.execute(sa.text("DROP TABLE IF EXISTS keep_me"))
