@@ -79,11 +79,6 @@ class SendReport:
         """Several sending threads add to one report."""
         self.lock = threading.Lock()
 
-    @property
-    def outbox_sent(self) -> int:
-        """Phone-line texts Twilio accepted this pass."""
-        return self.outbox[MessageStatus.SUBMITTED]
-
     def summary(self) -> str:
         """Every outcome of the pass, in one line."""
         scheduled = [row for row, _sid in self.sent if row.recipient is Recipient.SUBSCRIBER]

@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 
 from scheduler.jobs import housekeeping_job, send_job
+from scheduler.sending import SendReport
 from service.config import Settings
 from service.domain.retries import ALERT_RETRY_FOR
 from service.domain.vocabulary import (
@@ -130,7 +131,7 @@ def fake_settings(database: Database, fake: FakeTwilio, **overrides: object) -> 
     return scheduler_settings(database, **values)
 
 
-def send_through_twilio(database: Database, settings: Settings, now: dt.datetime) -> object:
+def send_through_twilio(database: Database, settings: Settings, now: dt.datetime) -> SendReport:
     """One send pass, as the scheduler process runs it, through a new Twilio client."""
     sender = TwilioSender(settings)
     try:
