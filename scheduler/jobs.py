@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
+import socket
 
 from scheduler.alerts import deliver_pending_alerts
 from scheduler.planning import PlanReport, plan
@@ -12,6 +14,7 @@ from service.config import Settings
 from service.domain.clock import utcnow
 from service.domain.send_windows import SendWindows
 from service.gateway.sender import Sender
+from service.store import heartbeats
 from service.store.db import Database
 from service.words.texts import Texts
 
@@ -30,19 +33,29 @@ def send_job(
     sender: Sender,
     now: dt.datetime | None = None,
 ) -> SendReport:
-    """Send everything due (care-team SMS alerts included), then post care-team webhook alerts."""
+    """Send everything due (care-team SMS alerts included), then post care-team webhook alerts;
+    log every outcome and leave the pass's heartbeat in the database."""
     now = now or utcnow()
-    report = SendJob(database, settings, texts, sender).run(now)
-    deliver_pending_alerts(database.Session, settings, now)
-    if report.sent or report.failed or report.skipped or report.cancelled:
-        log.info(
-            "send pass: %s sent, %s failed, %s skipped as late, %s cancelled",
-            len(report.sent),
-            len(report.failed),
-            report.skipped,
-            report.cancelled,
+
+    def alive(so_far: SendReport) -> None:
+        heartbeats.record_pass(
+            database, heartbeats.SEND_JOB, utcnow(), this_process(), "sending: " + so_far.summary()
         )
+
+    report = SendJob(database, settings, texts, sender, progress=alive).run(now)
+    webhooks = deliver_pending_alerts(database.Session, settings, now)
+    report.webhooks_posted, report.webhooks_failed = webhooks.posted, webhooks.failed
+    summary = report.summary()
+    if report.did_anything:
+        log.info("send pass: %s", summary)
+    # The wall clock, not `now`: a `boneline tick --now` in the past or future is still a pass.
+    heartbeats.record_pass(database, heartbeats.SEND_JOB, utcnow(), this_process(), summary)
     return report
+
+
+def this_process() -> str:
+    """Which process ran a pass: host and process id."""
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def housekeeping_job(database: Database, settings: Settings, now: dt.datetime | None = None) -> int:

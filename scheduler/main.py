@@ -15,6 +15,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 
 from scheduler.jobs import housekeeping_job, plan_job, send_job
 from service.flows.deployment import Deployment, load_deployment
+from service.gateway.error_reports import init_error_reports
 from service.gateway.sender import Sender, sender_for
 from service.logs import configure_logging
 
@@ -98,7 +99,9 @@ def build_background_scheduler(boneline: Deployment, sender: Sender) -> Backgrou
 def main() -> None:
     """Run the jobs until stopped."""
     configure_logging()
-    scheduler = build_scheduler()
+    boneline = load_deployment()
+    init_error_reports(boneline.settings, "scheduler")
+    scheduler = build_scheduler(boneline=boneline)
     log.info("scheduler starting: jobs %s", ", ".join(job.id for job in scheduler.get_jobs()))
     try:
         scheduler.start()

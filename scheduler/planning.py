@@ -100,7 +100,12 @@ def plan(
     if not dry_run and report.zones:
         with database.engine.begin() as connection:
             planned.record_planned_days(database, connection, report.zones, now)
-    log.info("planned %s messages for %s zone days", report.planned, len(report.zones))
+    log.info(
+        "%s %s messages for %s zone days",
+        "would plan" if dry_run else "planned",
+        report.planned,
+        len(report.zones),
+    )
     return report
 
 

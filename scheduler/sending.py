@@ -2,8 +2,13 @@
 
 The store (`service.store.planned`) claims rows so several scheduler processes share the work
 without sending anything twice. A row is marked `sending` before its REST call and
-`sent`/`failed`/`unknown` after; a crash in between leaves `sending`, which housekeeping turns
-into `unknown`, never into a second send.
+`sent`/`failed`/`unknown`/`error` after; a crash in between leaves `sending`, which housekeeping
+turns into `unknown`, never into a second send.
+
+Care-team alerts are the exception: they count as sent only when Twilio accepted them, and any
+other outcome puts them back in the plan with a backoff (`service.domain.retries`) for 24 hours.
+Every failure is logged with its cause and the masked number it was for: alerts at ERROR,
+everything else at WARNING.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import random
 import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -22,10 +28,19 @@ from urllib.parse import urlencode
 
 from service.config import Settings
 from service.domain.phones import mask
-from service.domain.vocabulary import Channel, ConsentChannel, Recipient, SendFailure, Status
+from service.domain.retries import next_alert_try
+from service.domain.vocabulary import (
+    Channel,
+    ConsentChannel,
+    MessageStatus,
+    PlanStatus,
+    Recipient,
+    SendFailure,
+    Status,
+)
 from service.gateway.sender import Sender, SendError
 from service.store import consent, messages, planned, subscribers
-from service.store.db import Database, DbSession, transaction
+from service.store.db import Database, DbSession, DuplicateError, transaction
 from service.store.planned import ALERT_ITEM, CARE_TEAM_LANGUAGE, Claimed
 from service.words.texts import Texts
 
@@ -44,13 +59,61 @@ CHECKIN_PREFIX = "checkin."
 
 @dataclass
 class SendReport:
-    """What one send pass did, for logs, `boneline tick` and tests."""
+    """What one send pass did, every outcome counted, for logs, `boneline tick` and tests."""
 
+    # Scheduled texts and calls and care-team SMS alerts Twilio accepted, with their SIDs.
     sent: list[tuple[Claimed, str]] = field(default_factory=list)
-    failed: list[tuple[Claimed, SendFailure]] = field(default_factory=list)
+    # Rows that ended without going out: FAILED, UNKNOWN, ERROR (an alert given up included).
+    failed: list[tuple[Claimed, PlanStatus]] = field(default_factory=list)
+    # Care-team SMS alerts that did not go out this pass and are due again later (backoff).
+    alerts_retrying: list[Claimed] = field(default_factory=list)
     skipped: int = 0
     cancelled: int = 0
-    outbox: int = 0
+    # Texts the phone line queued: how each one ended this pass (`MessageStatus` values).
+    outbox: Counter[MessageStatus] = field(default_factory=Counter)
+    # The care team's webhook alerts posted, and those that failed this pass.
+    webhooks_posted: int = 0
+    webhooks_failed: int = 0
+
+    def __post_init__(self) -> None:
+        """Several sending threads add to one report."""
+        self.lock = threading.Lock()
+
+    def summary(self) -> str:
+        """Every outcome of the pass, in one line."""
+        scheduled = [row for row, _sid in self.sent if row.recipient is Recipient.SUBSCRIBER]
+        alerts = len(self.sent) - len(scheduled)
+        ended = Counter(
+            status for row, status in self.failed if row.recipient is Recipient.SUBSCRIBER
+        )
+        given_up = len(self.failed) - sum(ended.values())
+        outbox = self.outbox
+        return (
+            f"sent {len(scheduled)}, failed {ended[PlanStatus.FAILED]}, "
+            f"unknown {ended[PlanStatus.UNKNOWN]}, errors {ended[PlanStatus.ERROR]}, "
+            f"skipped {self.skipped}, cancelled {self.cancelled}; "
+            f"care-team alerts: sent {alerts}, to retry {len(self.alerts_retrying)}, "
+            f"given up {given_up}; "
+            f"phone-line texts: sent {outbox[MessageStatus.SUBMITTED]}, "
+            f"failed {outbox[MessageStatus.REJECTED]}, unknown {outbox[MessageStatus.UNKNOWN]}, "
+            f"errors {outbox[MessageStatus.ERROR]}, skipped {outbox[MessageStatus.SKIPPED]}, "
+            f"cancelled {outbox[MessageStatus.CANCELLED]}; "
+            f"webhook alerts: posted {self.webhooks_posted}, failed {self.webhooks_failed}"
+        )
+
+    @property
+    def did_anything(self) -> bool:
+        """Whether the pass had any outcome worth a log line."""
+        return bool(
+            self.sent
+            or self.failed
+            or self.alerts_retrying
+            or self.skipped
+            or self.cancelled
+            or sum(self.outbox.values())
+            or self.webhooks_posted
+            or self.webhooks_failed
+        )
 
 
 class RateLimiter:
@@ -84,14 +147,20 @@ class SendJob:
     sleep: Callable[[float], None] = time.sleep
     # Marks this pass's claims, so a pass that lost a claim to housekeeping cannot send it.
     claim_token: str = field(default_factory=lambda: uuid.uuid4().hex)
+    # Called after each batch, so a long pass still shows it is alive (the heartbeat).
+    progress: Callable[[SendReport], None] | None = None
 
-    def run(self, now: dt.datetime) -> SendReport:
-        """Queue care-team alerts, send the outbox, then everything due, a batch at a time."""
-        report = SendReport()
+    def run(self, now: dt.datetime, report: SendReport | None = None) -> SendReport:
+        """Queue care-team alerts, send the outbox, then everything due, a batch at a time.
+
+        One message's failure, odd answer or recording error never stops the pass: it is
+        recorded on that message and the pass goes on.
+        """
+        report = report or SendReport()
         if self.settings.CARE_TEAM_PHONE:
             queue_care_team_alerts(self.database, now)
         limiter = RateLimiter(self.settings.SEND_RATE_PER_SECOND)
-        report.outbox = self.send_outbox(now, limiter)
+        self.send_outbox(now, limiter, report)
         with ThreadPoolExecutor(max_workers=max(self.settings.SEND_CONCURRENCY, 1)) as pool:
             while True:
                 batch = self.claim(now, report)
@@ -102,6 +171,8 @@ class SendJob:
                 list(pool.map(lambda row: self._send_and_record(row, limiter, now, report), batch))
                 if len(batch) < self.settings.SEND_BATCH_SIZE:
                     return report
+                if self.progress is not None:
+                    self.progress(report)
 
     def claim(self, now: dt.datetime, report: SendReport) -> list[Claimed]:
         """Cancel the no-longer-wanted, skip the too-late, then claim a batch of due rows."""
@@ -120,11 +191,16 @@ class SendJob:
     def _send_and_record(
         self, row: Claimed, limiter: RateLimiter, now: dt.datetime, report: SendReport
     ) -> None:
-        """Send one row and record its outcome."""
-        if not self._start_sending(row, now):
-            return
-        sid, error = self._attempt(row, limiter)
-        self._record(row, sid, error, now, report)
+        """Send one row and record its outcome; whatever goes wrong stays with this row."""
+        try:
+            if not self._start_sending(row, now):
+                return
+            sid, error = self._attempt(row, limiter)
+            self._record(row, sid, error, now, report)
+        except Exception as error:
+            # A bug or a database error while recording this one row: keep it on the row.
+            log.error("%s: unexpected %s", self.describe(row), type(error).__name__, exc_info=True)
+            self._record_error(row, None, f"unexpected {type(error).__name__}", now, report)
 
     def _start_sending(self, row: Claimed, now: dt.datetime) -> bool:
         """Mark the row `sending` just before its request: after a crash, only these are unknown.
@@ -137,7 +213,7 @@ class SendJob:
 
     def _attempt(self, row: Claimed, limiter: RateLimiter) -> tuple[str | None, SendError | None]:
         """One scheduled message out, with retries."""
-        return self._with_retries(lambda: self._send(row), limiter, f"planned message {row.id}")
+        return self._with_retries(lambda: self._send(row), limiter, self.describe(row))
 
     def _with_retries(
         self, send: Callable[[], str], limiter: RateLimiter, what: str
@@ -151,27 +227,91 @@ class SendJob:
             except SendError as error:
                 if error.failure is not SendFailure.RETRY or retry == retries:
                     return None, error
-                pause = min(BACKOFF_CAP_SECONDS, BACKOFF_SECONDS * 2**retry)
-                self.sleep(pause * random.uniform(0.5, 1.0))
-            except Exception:
-                # A bug on our side mid-send: the outcome is unknown, so never send it again.
-                log.exception("unexpected error sending %s", what)
-                return None, SendError(SendFailure.UNKNOWN)
+                pause = min(BACKOFF_CAP_SECONDS, BACKOFF_SECONDS * 2**retry) * random.uniform(
+                    0.5, 1.0
+                )
+                log.warning(
+                    "%s: %s; trying again in %.1f s (try %s of %s)",
+                    what,
+                    error.cause,
+                    pause,
+                    retry + 1,
+                    retries + 1,
+                )
+                self.sleep(pause)
+            except Exception as error:
+                # A bug on our side mid-send: the request may have gone, so never send it again.
+                log.error("%s: unexpected %s", what, type(error).__name__, exc_info=True)
+                cause = f"unexpected {type(error).__name__} while sending"
+                return None, SendError(SendFailure.UNEXPECTED, cause=cause)
         return None, SendError(SendFailure.RETRY)
 
-    def send_outbox(self, now: dt.datetime, limiter: RateLimiter) -> int:
+    def describe(self, row: Claimed) -> str:
+        """A row for the log: what, which row, and the masked number it is for."""
+        if row.recipient is Recipient.CARE_TEAM:
+            return (
+                f"care-team alert for escalation {row.escalation_id} (planned message {row.id}) "
+                f"to {mask(self.settings.CARE_TEAM_PHONE)}"
+            )
+        return f"{row.message_id} (planned message {row.id}) to {mask(row.phone)}"
+
+    def send_outbox(self, now: dt.datetime, limiter: RateLimiter, report: SendReport) -> None:
         """Send the texts the phone line queued for callers who asked for them, each once."""
-        sent = 0
-        for text in claim_outbox(self.database, now):
+        claim = claim_outbox(self.database, now)
+        report.outbox[MessageStatus.SKIPPED] += claim.skipped
+        report.outbox[MessageStatus.CANCELLED] += claim.cancelled
+        for text in claim.texts:
+            report.outbox[self._send_one_outbox(text, limiter, now)] += 1
+
+    def _send_one_outbox(
+        self, text: messages.OutboxText, limiter: RateLimiter, now: dt.datetime
+    ) -> MessageStatus:
+        """Send one outbox text and record how it ended; whatever goes wrong stays with it."""
+        what = f"phone-line text (message {text.id}) to {mask(text.phone)}"
+        try:
             send = functools.partial(self.sender.send_sms, text.phone, text.body)
-            sid, error = self._with_retries(send, limiter, f"outbox message {text.id}")
+            sid, error = self._with_retries(send, limiter, what)
+            status, cause = self._record_outbox(text, sid, error, now)
+        except Exception as unexpected:
+            log.error("%s: unexpected %s", what, type(unexpected).__name__, exc_info=True)
+            status, cause = self._outbox_error(text, f"unexpected {type(unexpected).__name__}", now)
+        if status is not MessageStatus.SUBMITTED:
+            log.warning("%s: %s; not retried (recorded %s)", what, cause, status.value)
+        return status
+
+    def _record_outbox(
+        self,
+        text: messages.OutboxText,
+        sid: str | None,
+        error: SendError | None,
+        now: dt.datetime,
+    ) -> tuple[MessageStatus, str]:
+        """Write one outbox outcome (a SID already on another message is an error)."""
+        failure, code, cause = (
+            (error.failure, error.code, error.cause) if error else (None, None, "")
+        )
+        try:
             with transaction(self.database.Session) as session:
-                failure, code = (error.failure, error.code) if error else (None, None)
-                messages.record_outbox_outcome(session, text.id, sid, failure, code, now)
+                status = messages.record_outbox_outcome(
+                    session, text.id, sid, failure, code, now, cause
+                )
                 if error is not None:
                     apply_failure_to_person(session, text.subscriber_id, error, now)
-            sent += error is None
-        return sent
+                return status, cause
+        except DuplicateError:
+            cause = f"Twilio answered with SID {sid}, already on another message"
+            return self._outbox_error(text, cause, now)
+
+    def _outbox_error(
+        self, text: messages.OutboxText, cause: str, now: dt.datetime
+    ) -> tuple[MessageStatus, str]:
+        """Record an outbox text as an error (never sent again)."""
+        try:
+            with transaction(self.database.Session) as session:
+                messages.mark_outbox_error(session, text.id, cause, now)
+        except Exception:
+            log.error("could not record outbox message %s as an error", text.id, exc_info=True)
+        return MessageStatus.ERROR, cause
 
     def _send(self, row: Claimed) -> str:
         """Send one claimed row through the sender boundary."""
@@ -207,14 +347,81 @@ class SendJob:
         report: SendReport,
     ) -> None:
         """Write one outcome, and what it means for the person, in its own transaction."""
-        with transaction(self.database.Session) as session:
-            if error is None and sid is not None:
-                record_sent(session, row, sid, self._logged_body(row), now)
-                report.sent.append((row, sid))
+        if error is None and sid is not None:
+            try:
+                with transaction(self.database.Session) as session:
+                    record_sent(session, row, sid, self._logged_body(row), now)
+            except DuplicateError:
+                cause = f"Twilio answered with SID {sid}, already on another message"
+                self._record_error(row, sid, cause, now, report)
                 return
-            assert error is not None
-            record_failure(session, row, error, now)
-            report.failed.append((row, error.failure))
+            with report.lock:
+                report.sent.append((row, sid))
+            return
+        assert error is not None
+        if row.recipient is Recipient.CARE_TEAM:
+            self._alert_failed(row, error.code, error.cause, now, report)
+            return
+        with transaction(self.database.Session) as session:
+            status = record_failure(session, row, error, now)
+        log.warning(
+            "%s: %s; not retried (recorded %s)", self.describe(row), error.cause, status.value
+        )
+        with report.lock:
+            report.failed.append((row, status))
+
+    def _record_error(
+        self, row: Claimed, sid: str | None, cause: str, now: dt.datetime, report: SendReport
+    ) -> None:
+        """Something unexpected about one row: an alert is tried again, anything else is ERROR.
+
+        If even that cannot be written (the database is gone), the row stays `sending`:
+        housekeeping makes it unknown (an alert: due again), and the pass goes on.
+        """
+        try:
+            if row.recipient is Recipient.CARE_TEAM:
+                self._alert_failed(row, None, cause, now, report)
+                return
+            with transaction(self.database.Session) as session:
+                planned.mark_error(session, row.id, sid, cause, now)
+        except Exception:
+            log.error("could not record planned message %s as an error", row.id, exc_info=True)
+            return
+        log.warning("%s: %s; not retried (recorded error)", self.describe(row), cause)
+        with report.lock:
+            report.failed.append((row, PlanStatus.ERROR))
+
+    def _alert_failed(
+        self, row: Claimed, code: int | None, cause: str, now: dt.datetime, report: SendReport
+    ) -> None:
+        """A care-team alert that did not go out: due again after a backoff, for 24 hours."""
+        failures = row.attempts + 1  # this pass's try counted too
+        retry_at = next_alert_try(row.created_at or now, failures, now)
+        with transaction(self.database.Session) as session:
+            if retry_at is None:
+                planned.mark_failed(session, row.id, SendFailure.REJECTED, code, now, cause)
+            else:
+                planned.retry_alert_later(session, row.id, retry_at, code, cause, now)
+        if retry_at is None:
+            log.error(
+                "%s: %s; NOT SENT after %s tries in 24 hours: given up, call the person back "
+                "from the care page",
+                self.describe(row),
+                cause,
+                failures,
+            )
+            with report.lock:
+                report.failed.append((row, PlanStatus.FAILED))
+            return
+        log.error(
+            "%s: %s; not sent yet (try %s): trying again at %s UTC",
+            self.describe(row),
+            cause,
+            failures,
+            f"{retry_at:%Y-%m-%d %H:%M:%S}",
+        )
+        with report.lock:
+            report.alerts_retrying.append(row)
 
     def _logged_body(self, row: Claimed) -> str:
         """What the message log keeps: the text, or the call's catalog id."""
@@ -225,7 +432,7 @@ class SendJob:
         return self.body(row)
 
 
-def claim_outbox(database: Database, now: dt.datetime) -> list[messages.OutboxText]:
+def claim_outbox(database: Database, now: dt.datetime) -> messages.OutboxClaim:
     """Skip stale or no-longer-wanted waiting texts, then claim the rest for this pass."""
     with database.engine.begin() as connection:
         return messages.claim_outbox(
@@ -259,15 +466,23 @@ def record_sent(session: DbSession, row: Claimed, sid: str, body: str, now: dt.d
     )
     if row.item_key.startswith(CHECKIN_PREFIX) and not care_team and row.subscriber_id:
         subscribers.note_checkin_sent(session, row.subscriber_id, now)
-    log.info("sent %s to %s as %s", row.message_id, mask(row.phone), sid)
+    if care_team:
+        log.info("sent the care-team alert for escalation %s as %s", row.escalation_id, sid)
+    else:
+        log.info("sent %s to %s as %s", row.message_id, mask(row.phone), sid)
 
 
-def record_failure(session: DbSession, row: Claimed, error: SendError, now: dt.datetime) -> None:
-    """Mark the row unknown or failed; an opt-out or a bad number changes the person too."""
-    planned.mark_failed(session, row.id, error.failure, error.code, now)
-    log.warning("planned message %s to %s: %s", row.id, mask(row.phone), error)
+def record_failure(
+    session: DbSession, row: Claimed, error: SendError, now: dt.datetime
+) -> PlanStatus:
+    """Mark the row unknown, error or failed; an opt-out or a bad number changes the person too.
+
+    Returns the status written.
+    """
+    status = planned.mark_failed(session, row.id, error.failure, error.code, now, error.cause)
     if row.recipient is not Recipient.CARE_TEAM:
         apply_failure_to_person(session, row.subscriber_id, error, now)
+    return status
 
 
 def apply_failure_to_person(
@@ -300,7 +515,10 @@ def mark_stale_sends_unknown(database: Database, now: dt.datetime, stale_minutes
         released, unknown = planned.release_stale(connection, stale, now)
         unknown += messages.forget_stale_claims(connection, stale, now)
     if released:
-        log.warning("%s claims of a crashed sender never reached Twilio: planned again", released)
+        log.warning(
+            "%s claims of a crashed sender (never sent, or care-team alerts) planned again",
+            released,
+        )
     if unknown:
         log.warning("%s sends left unfinished by a crash are now unknown", unknown)
     return unknown

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
@@ -52,6 +53,11 @@ class Settings:
     SENDING_STALE_MINUTES: int = 10
     # Unanswered reminder calls are tried again this many hours later, at most twice.
     CALL_RETRY_HOURS: int = 2
+    # /readyz is 503 when the scheduler's last send pass is older than this.
+    HEARTBEAT_MAX_AGE_MINUTES: int = 10
+    # Errors and ERROR log lines go to Sentry when set (numbers and words scrubbed first).
+    SENTRY_DSN: str = dataclasses.field(default="", repr=False)
+    SENTRY_ENVIRONMENT: str = ""
     # Loop protection (`domain.loop_guard`): replies to a number pause for LOOP_PAUSE_MINUTES when,
     # within LOOP_WINDOW_MINUTES, it sends more than LOOP_LIMIT_MESSAGES texts, or the same (or
     # nearly the same) text more than LOOP_REPEAT_LIMIT times, or answers more than
@@ -73,6 +79,11 @@ class Settings:
         """Whether real Twilio credentials and a sender are configured."""
         has_sender = bool(self.TWILIO_PHONE_NUMBER or self.TWILIO_MESSAGING_SERVICE_SID)
         return bool(self.TWILIO_ACCOUNT_SID and self.TWILIO_AUTH_TOKEN and has_sender)
+
+    @property
+    def heartbeat_max_age(self) -> dt.timedelta:
+        """How old the scheduler's last send pass may be before /readyz says not ready."""
+        return dt.timedelta(minutes=self.HEARTBEAT_MAX_AGE_MINUTES)
 
     def public_url(self, path: str) -> str:
         """The absolute URL Twilio uses for one of our paths, or '' when unknown."""

@@ -1,9 +1,15 @@
-"""Shared fixtures: a migrated database on SQLite (always) and PostgreSQL (when reachable)."""
+"""Shared fixtures: a migrated database on SQLite (always) and PostgreSQL (when reachable).
+
+On PostgreSQL the suite makes its own database (`boneline_test_<random>`) on the server
+TEST_DATABASE_URL names and drops it at the end; it never touches a database it did not make.
+"""
 
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -14,7 +20,7 @@ from flask.testing import FlaskClient
 from twilio.request_validator import RequestValidator
 from werkzeug.test import TestResponse
 
-from service.store.db import Base, Database, make_engine, upgrade
+from service.store.db import Base, Database, make_engine, normalize_url, upgrade
 from service.web import create_app
 from service.words.catalog import Catalog, default_catalog
 from service.words.keywords import Keywords
@@ -27,7 +33,11 @@ DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
 def postgres_url() -> str:
-    """Where the PostgreSQL test database is (TEST_DATABASE_URL overrides the CI default)."""
+    """The PostgreSQL server to test on (TEST_DATABASE_URL overrides the CI default).
+
+    Only the server is used: the suite makes its own database there and drops it afterwards, so
+    the database the URL names is never changed.
+    """
     return os.environ.get("TEST_DATABASE_URL", DEFAULT_POSTGRES_URL)
 
 
@@ -43,31 +53,55 @@ def postgres_reachable(url: str) -> bool:
         engine.dispose()
 
 
-def reset_postgres_schema(url: str) -> None:
-    """Drop everything so the migrations build the schema from nothing."""
-    engine = make_engine(url, poolclass=sa.pool.NullPool)
-    with engine.begin() as connection:
-        connection.execute(sa.text("DROP SCHEMA public CASCADE"))
-        connection.execute(sa.text("CREATE SCHEMA public"))
-    engine.dispose()
+def maintenance_url(url: str) -> str | None:
+    """Where to run CREATE/DROP DATABASE: the database `url` names when it answers, else the
+    server's own `postgres` database; None when the server does not answer at all."""
+    named = sa.make_url(normalize_url(url))
+    for candidate in (named, named.set(database="postgres")):
+        text = candidate.render_as_string(hide_password=False)
+        if postgres_reachable(text):
+            return text
+    return None
+
+
+@contextmanager
+def scratch_postgres_database(server_url: str) -> Iterator[str]:
+    """A new, empty database on the server at `server_url`, dropped afterwards (nothing else is)."""
+    server = sa.make_url(server_url)
+    name = f"boneline_test_{secrets.token_hex(6)}"
+    # CREATE and DROP DATABASE cannot run inside a transaction.
+    engine = sa.create_engine(server, poolclass=sa.pool.NullPool, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        try:
+            yield server.set(database=name).render_as_string(hide_password=False)
+        finally:
+            with engine.connect() as connection:
+                # WITH (FORCE) ends connections a test left open (PostgreSQL 13 and later).
+                connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def migrated_database_url(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> str:
+) -> Iterator[str]:
     """A database built by the real Alembic migrations, once per backend per test run."""
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'boneline-test.sqlite3'}"
-    else:
-        url = postgres_url()
-        if not postgres_reachable(url):
-            if os.environ.get("BONELINE_REQUIRE_POSTGRES") == "1":
-                pytest.fail(f"PostgreSQL is required but not reachable at {url}")
-            pytest.skip("PostgreSQL is not reachable; set TEST_DATABASE_URL to run these")
-        reset_postgres_schema(url)
-    upgrade(url)
-    return url
+        upgrade(url)
+        yield url
+        return
+    server = maintenance_url(postgres_url())
+    if server is None:
+        if os.environ.get("BONELINE_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"PostgreSQL is required but not reachable at {postgres_url()}")
+        pytest.skip("PostgreSQL is not reachable; set TEST_DATABASE_URL to run these")
+    with scratch_postgres_database(server) as url:
+        upgrade(url)
+        yield url
 
 
 def empty_all_tables(database: Database) -> None:

@@ -90,6 +90,9 @@ class MessageStatus(enum.StrEnum):
     CANCELLED = "cancelled"
     REJECTED = "rejected"
     UNKNOWN = "unknown"
+    # Something unexpected happened to this one text (Twilio's answer could not be read, or its
+    # SID was already on another message): never sent again; `last_error` says what.
+    ERROR = "error"
     # Twilio's message statuses.
     ACCEPTED = "accepted"
     SCHEDULED = "scheduled"
@@ -169,6 +172,9 @@ class PlanStatus(enum.StrEnum):
     FAILED = "failed"
     SKIPPED = "skipped"
     CANCELLED = "cancelled"
+    # Something unexpected happened to this one message (an unreadable answer, a SID already on
+    # another message, an error of ours): never sent again; `last_error` says what.
+    ERROR = "error"
 
 
 class Recipient(enum.StrEnum):
@@ -186,3 +192,6 @@ class SendFailure(enum.StrEnum):
     OPTED_OUT = "opted_out"  # 21610: the person replied STOP at the carrier
     INVALID_NUMBER = "invalid_number"  # 21211 / 21614: stop texting this number
     REJECTED = "rejected"  # any other refusal: record it and move on
+    # An answer we cannot read (not JSON, no SID) or an error of ours mid-send: the request may
+    # have gone, so it is never sent again; recorded as an error for a person to look at.
+    UNEXPECTED = "unexpected"

@@ -6,6 +6,7 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 
+from service.domain.phones import mask
 from service.domain.vocabulary import (
     CALL_STATUS_RANK,
     SMS_STATUS_RANK,
@@ -19,6 +20,8 @@ log = logging.getLogger(__name__)
 
 MAX_CALL_ATTEMPTS = 3
 UNREACHABLE_CODES = frozenset({30003, 30005, 30006})
+# A text Twilio could not deliver (reported later, by its status callback).
+UNDELIVERED = frozenset({MessageStatus.FAILED, MessageStatus.UNDELIVERED})
 
 
 @dataclass(frozen=True)
@@ -45,8 +48,16 @@ def record_call_status(
     with transaction(sessions) as session:
         changed = _advance(session, update, CALL_STATUS_RANK, now)
         if changed and update.status in UNANSWERED_CALL:
-            planned.plan_call_retry(
+            retried = planned.plan_call_retry(
                 session, update.sid, now, dt.timedelta(hours=retry_hours), MAX_CALL_ATTEMPTS
+            )
+            log.warning(
+                "call %s to %s: %s%s; %s",
+                update.sid,
+                mask(messages.phone_of(session, update.sid)),
+                update.status,
+                f", Twilio code {update.error_code}" if update.error_code else "",
+                f"will be tried again in {retry_hours} hours" if retried else "not retried",
             )
         return changed
 
@@ -91,6 +102,13 @@ def _move_forward(
         return False
     if update.error_code:
         planned.note_error_code(session, update.sid, update.error_code, now)
-        if update.error_code in UNREACHABLE_CODES:
-            log.warning("delivery failed with %s (number may be unreachable)", update.error_code)
+    if status in UNDELIVERED and ranks is SMS_STATUS_RANK:
+        log.warning(
+            "text %s to %s: %s%s%s; not retried",
+            update.sid,
+            mask(messages.phone_of(session, update.sid)),
+            status.value,
+            f", Twilio code {update.error_code}" if update.error_code else "",
+            " (the number may be unreachable)" if update.error_code in UNREACHABLE_CODES else "",
+        )
     return True

@@ -9,6 +9,7 @@ import json
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import requests
@@ -92,6 +93,18 @@ def signed_request(
     return body, headers
 
 
+@dataclass(frozen=True)
+class WebhookResult:
+    """Whether the receiver took the alert (true as a bool), and if not, why, in a few words."""
+
+    delivered: bool
+    cause: str = ""
+
+    def __bool__(self) -> bool:
+        """True when the receiver answered 2xx."""
+        return self.delivered
+
+
 def post_escalation_webhook(
     settings: Settings,
     escalation: Escalation,
@@ -99,13 +112,13 @@ def post_escalation_webhook(
     http: requests.Session | None = None,
     sleep: Callable[[float], None] = time.sleep,
     attempts: int = ATTEMPTS,
-) -> bool:
-    """Post one escalation to CARE_TEAM_WEBHOOK_URL; True once the receiver answers 2xx."""
+) -> WebhookResult:
+    """Post one escalation to CARE_TEAM_WEBHOOK_URL; delivered once the receiver answers 2xx."""
     if not settings.CARE_TEAM_WEBHOOK_URL:
-        return False
+        return WebhookResult(False, "CARE_TEAM_WEBHOOK_URL is not set")
     if not settings.CARE_TEAM_WEBHOOK_SECRET:
         log.error("CARE_TEAM_WEBHOOK_SECRET is not set; refusing to post an unsigned alert")
-        return False
+        return WebhookResult(False, "CARE_TEAM_WEBHOOK_SECRET is not set")
     payload = escalation_payload(settings, escalation)
     http = http or requests.Session()
     for attempt in range(1, attempts + 1):
@@ -116,17 +129,38 @@ def post_escalation_webhook(
                 settings.CARE_TEAM_WEBHOOK_URL, data=body, headers=headers, timeout=TIMEOUT_SECONDS
             )
         except requests.RequestException as error:
-            outcome = type(error).__name__
+            outcome = describe_request_error(error)
             retry = True
         else:
             if 200 <= response.status_code < 300:
                 log.info("escalation %s alert posted (attempt %s)", escalation.id, attempt)
-                return True
+                return WebhookResult(True)
             outcome = f"HTTP {response.status_code}"
             retry = response.status_code in RETRY_STATUSES
-        log.warning("escalation %s alert attempt %s failed: %s", escalation.id, attempt, outcome)
-        if not retry:
-            return False
-        if attempt < attempts:
-            sleep(BACKOFF_SECONDS * 2 ** (attempt - 1))
-    return False
+        if not retry or attempt == attempts:
+            return WebhookResult(False, outcome)
+        pause = BACKOFF_SECONDS * 2 ** (attempt - 1)
+        log.warning(
+            "webhook alert for escalation %s: %s; trying again in %.0f s (try %s of %s)",
+            escalation.id,
+            outcome,
+            pause,
+            attempt,
+            attempts,
+        )
+        sleep(pause)
+    return WebhookResult(False, "no try made")
+
+
+def describe_request_error(error: requests.RequestException) -> str:
+    """A failed HTTP request in a few words: connection refused, a timeout, a dropped line."""
+    if isinstance(error, requests.ConnectTimeout):
+        return "timeout while connecting"
+    if isinstance(error, requests.Timeout):
+        return "timeout waiting for the answer"
+    if isinstance(error, requests.ConnectionError):
+        text = str(error)
+        if "Connection refused" in text or "Errno 111" in text:
+            return "connection refused"
+        return "connection failed"
+    return type(error).__name__

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from collections.abc import Callable
 from typing import Any, Protocol
 
 import requests
-from twilio.base.exceptions import TwilioRestException
-from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError
+from twilio.base.exceptions import TwilioRestException, TwilioServiceException
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    MaxRetryError,
+    NameResolutionError,
+    NewConnectionError,
+)
 
 from service.config import Settings
 from service.domain.phones import mask
@@ -21,16 +27,33 @@ log = logging.getLogger(__name__)
 CALL_STATUS_EVENTS = ("initiated", "ringing", "answered", "completed")
 OPTED_OUT = 21610
 INVALID_NUMBER_CODES = frozenset({21211, 21614})
+# What a Twilio SID looks like: two letters and 32 hex digits.
+SID_SHAPE = re.compile(r"[A-Z]{2}[0-9a-fA-F]{32}")
 
 
 class SendError(Exception):
-    """A send that did not go out as asked, with what it means."""
+    """A send that did not go out as asked: what it means, and its cause in a few words."""
 
-    def __init__(self, failure: SendFailure, code: int | None = None, status: int | None = None):
-        super().__init__(f"{failure} (code {code}, HTTP {status})")
+    def __init__(
+        self,
+        failure: SendFailure,
+        code: int | None = None,
+        status: int | None = None,
+        cause: str = "",
+    ):
         self.failure = failure
         self.code = code
         self.status = status
+        self.cause = cause or describe_http(status, code) or str(failure)
+        super().__init__(self.cause)
+
+
+def describe_http(status: int | None, code: int | None) -> str:
+    """An HTTP answer in a few words: `HTTP 503, Twilio code 20503`."""
+    parts = [f"HTTP {status}"] if status else []
+    if code:
+        parts.append(f"Twilio code {code}")
+    return ", ".join(parts)
 
 
 class Sender(Protocol):
@@ -93,14 +116,22 @@ class TwilioSender:
 
     @staticmethod
     def _create(create: Callable[[], Any]) -> str:
-        """Run one create call and turn every failure into a SendError."""
+        """Run one create call and turn every failure, and every odd answer, into a SendError."""
         try:
-            return str(create().sid)
-        except TwilioRestException as error:
+            sid = create().sid
+        except (TwilioRestException, TwilioServiceException) as error:
             failure = classify_rest_error(error.status, error.code)
             raise SendError(failure, error.code, error.status) from error
         except requests.exceptions.RequestException as error:
-            raise SendError(classify_transport_error(error)) from error
+            failure, cause = classify_transport_error(error)
+            raise SendError(failure, cause=cause) from error
+        except (ValueError, TypeError, AttributeError, KeyError) as error:
+            # A 2xx whose body is not JSON (or not a resource): it may have been sent.
+            cause = f"an answer that is not Twilio's JSON ({type(error).__name__})"
+            raise SendError(SendFailure.UNEXPECTED, cause=cause) from error
+        if not isinstance(sid, str) or not SID_SHAPE.fullmatch(sid):
+            raise SendError(SendFailure.UNEXPECTED, cause="an answer without a Twilio SID")
+        return sid
 
 
 def classify_rest_error(status: int, code: int | None) -> SendFailure:
@@ -114,17 +145,37 @@ def classify_rest_error(status: int, code: int | None) -> SendFailure:
     return SendFailure.REJECTED
 
 
-def classify_transport_error(error: requests.exceptions.RequestException) -> SendFailure:
-    """Retry only what provably never reached Twilio; anything else has an unknown outcome."""
+def classify_transport_error(
+    error: requests.exceptions.RequestException,
+) -> tuple[SendFailure, str]:
+    """Retry only what provably never reached Twilio; anything else has an unknown outcome.
+
+    Returns what it means and the cause in a few words, for the log and the row.
+    """
     if isinstance(error, requests.exceptions.ConnectTimeout):
-        return SendFailure.RETRY
+        return SendFailure.RETRY, "timeout while connecting"
+    if isinstance(error, requests.exceptions.ReadTimeout):
+        return SendFailure.UNKNOWN, "timeout waiting for the answer (the request went out)"
     if isinstance(error, requests.exceptions.ConnectionError):
         reason = error.args[0] if error.args else None
         if isinstance(reason, MaxRetryError):
             reason = reason.reason
-        if isinstance(reason, NewConnectionError | ConnectTimeoutError):
-            return SendFailure.RETRY
-    return SendFailure.UNKNOWN
+        if isinstance(reason, NameResolutionError):
+            return SendFailure.RETRY, "the API host name did not resolve"
+        if isinstance(reason, NewConnectionError):
+            refused = isinstance(_root_cause(reason), ConnectionRefusedError)
+            return SendFailure.RETRY, "connection refused" if refused else "could not connect"
+        if isinstance(reason, ConnectTimeoutError):
+            return SendFailure.RETRY, "timeout while connecting"
+        return SendFailure.UNKNOWN, "connection dropped after the request went out"
+    return SendFailure.UNKNOWN, f"{type(error).__name__} after the request went out"
+
+
+def _root_cause(error: BaseException) -> BaseException:
+    """The innermost exception an error was raised from."""
+    while error.__cause__ is not None or error.__context__ is not None:
+        error = error.__cause__ or error.__context__  # type: ignore[assignment]
+    return error
 
 
 class PrintingSender:

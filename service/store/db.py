@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -111,6 +112,34 @@ def alembic_config(url: str) -> AlembicConfig:
 def upgrade(url: str, revision: str = "head") -> None:
     """Run the migrations up to `revision`."""
     command.upgrade(alembic_config(url), revision)
+
+
+def downgrade(url: str, revision: str) -> None:
+    """Undo the migrations after `revision` (to roll back to an older version of the code)."""
+    command.downgrade(alembic_config(url), revision)
+
+
+@functools.cache
+def head_revision() -> str | None:
+    """The latest migration this code ships (what `boneline db upgrade` brings a database to)."""
+    from alembic.script import ScriptDirectory
+
+    head: str | None = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    return head
+
+
+def schema_revision(database: Database) -> str | None:
+    """The migration the database is at (None before the first); raises DatabaseUnavailable.
+
+    Read straight from Alembic's table, quietly: `/readyz` asks often.
+    """
+    with database.engine.connect() as connection:
+        if not sa.inspect(connection).has_table("alembic_version"):
+            return None
+        revision: str | None = connection.execute(
+            sa.text("SELECT version_num FROM alembic_version")
+        ).scalar()
+        return revision
 
 
 def current_revision(url: str) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import cast
 
 import sqlalchemy as sa
@@ -112,11 +113,16 @@ def mark_handled(
     return True
 
 
-def next_unalerted(session: Session, since: dt.datetime) -> Escalation | None:
-    """The oldest recent escalation whose webhook alert has not gone, locked for this process."""
+def next_unalerted(session: Session, since: dt.datetime, now: dt.datetime) -> Escalation | None:
+    """The oldest recent escalation whose webhook alert has not gone and is due to be tried
+    (never tried, or its backoff has passed), locked for this process."""
     return session.scalars(
         sa.select(Escalation)
-        .where(Escalation.alerted_at.is_(None), Escalation.created_at >= since)
+        .where(
+            Escalation.alerted_at.is_(None),
+            Escalation.created_at >= since,
+            sa.or_(Escalation.webhook_next_at.is_(None), Escalation.webhook_next_at <= now),
+        )
         .order_by(Escalation.created_at, Escalation.id)
         .limit(1)
         .with_for_update(skip_locked=True)
@@ -126,8 +132,59 @@ def next_unalerted(session: Session, since: dt.datetime) -> Escalation | None:
 def mark_alerted(session: Session, escalation_id: int, now: dt.datetime) -> None:
     """The care team's webhook took the alert."""
     session.execute(
-        sa.update(ESCALATIONS).where(ESCALATIONS.c.id == escalation_id).values(alerted_at=now)
+        sa.update(ESCALATIONS)
+        .where(ESCALATIONS.c.id == escalation_id)
+        .values(alerted_at=now, webhook_next_at=None)
     )
+
+
+def note_webhook_failure(
+    session: Session, escalation_id: int, next_try_at: dt.datetime, error: str
+) -> None:
+    """The webhook alert failed once more: count it, say why, and when to try again."""
+    session.execute(
+        sa.update(ESCALATIONS)
+        .where(ESCALATIONS.c.id == escalation_id)
+        .values(
+            webhook_attempts=ESCALATIONS.c.webhook_attempts + 1,
+            webhook_next_at=next_try_at,
+            webhook_error=error[:200],
+        )
+    )
+
+
+@dataclass(frozen=True)
+class UndeliveredWebhook:
+    """A webhook alert that failed at least once and has not been taken yet."""
+
+    escalation_id: int
+    attempts: int
+    next_try_at: dt.datetime | None
+    last_error: str
+    created_at: dt.datetime
+
+
+def undelivered_webhooks(connection: sa.Connection | Session) -> list[UndeliveredWebhook]:
+    """Webhook alerts tried and not taken, for escalations nobody has handled yet."""
+    rows = connection.execute(
+        sa.select(
+            ESCALATIONS.c.id,
+            ESCALATIONS.c.webhook_attempts,
+            ESCALATIONS.c.webhook_next_at,
+            ESCALATIONS.c.webhook_error,
+            ESCALATIONS.c.created_at,
+        )
+        .where(
+            ESCALATIONS.c.alerted_at.is_(None),
+            ESCALATIONS.c.webhook_attempts > 0,
+            ESCALATIONS.c.handled_at.is_(None),
+        )
+        .order_by(ESCALATIONS.c.id)
+    ).all()
+    return [
+        UndeliveredWebhook(escalation_id, attempts, next_at, error or "", created)
+        for escalation_id, attempts, next_at, error, created in rows
+    ]
 
 
 def recent_without_alert(

@@ -316,6 +316,14 @@ def advance(
     return bool(moved.rowcount)  # type: ignore[attr-defined]
 
 
+def phone_of(connection: sa.Connection | Session, twilio_sid: str) -> str:
+    """The number a logged message with this SID went to ("" when unknown or erased)."""
+    phone = connection.execute(
+        sa.select(MESSAGES.c.phone).where(MESSAGES.c.twilio_sid == twilio_sid)
+    ).scalar()
+    return phone or ""
+
+
 def has_sid(connection: sa.Connection | Session, twilio_sid: str) -> bool:
     """Whether a logged message carries this Twilio SID."""
     return connection.execute(MESSAGE_ID_BY_SID, {"sid": twilio_sid}).first() is not None
@@ -357,6 +365,15 @@ class OutboxText:
     body: str
 
 
+@dataclass(frozen=True)
+class OutboxClaim:
+    """The texts one pass claimed, and how many waiting texts it skipped or cancelled."""
+
+    texts: list[OutboxText]
+    skipped: int = 0
+    cancelled: int = 0
+
+
 def claim_outbox(
     connection: sa.Connection,
     now: dt.datetime,
@@ -364,19 +381,19 @@ def claim_outbox(
     max_age: dt.timedelta,
     batch: int,
     lock_rows: bool,
-) -> list[OutboxText]:
+) -> OutboxClaim:
     """Skip stale or no-longer-wanted waiting texts, then claim the rest (one process each)."""
     waiting = sa.and_(
         MESSAGES.c.direction == Direction.OUTBOUND,
         MESSAGES.c.status == MessageStatus.WAITING,
     )
     stopped = sa.select(_SUBSCRIBERS.c.id).where(_SUBSCRIBERS.c.status == Status.STOPPED)
-    connection.execute(
+    skipped = connection.execute(
         sa.update(MESSAGES)
         .where(waiting, MESSAGES.c.created_at < now - max_age)
         .values(status=MessageStatus.SKIPPED, updated_at=now)
     )
-    connection.execute(
+    cancelled = connection.execute(
         sa.update(MESSAGES)
         .where(waiting, MESSAGES.c.subscriber_id.in_(stopped))
         .values(status=MessageStatus.CANCELLED, updated_at=now)
@@ -395,7 +412,16 @@ def claim_outbox(
         .values(status=MessageStatus.CLAIMED, updated_at=now)
         .returning(MESSAGES.c.id, MESSAGES.c.subscriber_id, MESSAGES.c.phone, MESSAGES.c.body)
     ).all()
-    return [OutboxText(*row) for row in rows]
+    return OutboxClaim(
+        [OutboxText(*row) for row in rows], skipped.rowcount or 0, cancelled.rowcount or 0
+    )
+
+
+# Where a failed outbox text ends (any other failure: REJECTED).
+OUTBOX_FAILURE_STATUS = {
+    SendFailure.UNKNOWN: MessageStatus.UNKNOWN,
+    SendFailure.UNEXPECTED: MessageStatus.ERROR,
+}
 
 
 def record_outbox_outcome(
@@ -405,15 +431,45 @@ def record_outbox_outcome(
     failure: SendFailure | None,
     error_code: int | None,
     now: dt.datetime,
-) -> None:
-    """SUBMITTED with the SID Twilio gave, UNKNOWN when a crash or timeout hid it, or REJECTED."""
+    last_error: str = "",
+) -> MessageStatus:
+    """SUBMITTED with the SID Twilio gave, UNKNOWN when a crash or timeout hid it, ERROR when the
+    answer made no sense, or REJECTED. Returns the status written."""
     if failure is None:
-        values: dict[str, Any] = {"status": MessageStatus.SUBMITTED, "twilio_sid": twilio_sid}
+        status = MessageStatus.SUBMITTED
+        values: dict[str, Any] = {"status": status, "twilio_sid": twilio_sid}
     else:
-        status = MessageStatus.UNKNOWN if failure is SendFailure.UNKNOWN else MessageStatus.REJECTED
-        values = {"status": status, "error_code": error_code}
+        status = OUTBOX_FAILURE_STATUS.get(failure, MessageStatus.REJECTED)
+        values = {"status": status, "error_code": error_code, "last_error": last_error[:200]}
     connection.execute(
         sa.update(MESSAGES).where(MESSAGES.c.id == message_id).values(updated_at=now, **values)
+    )
+    return status
+
+
+def mark_outbox_error(
+    connection: sa.Connection | Session, message_id: int, last_error: str, now: dt.datetime
+) -> None:
+    """Something unexpected happened to this one outbox text: ERROR, never sent again."""
+    connection.execute(
+        sa.update(MESSAGES)
+        .where(MESSAGES.c.id == message_id)
+        .values(status=MessageStatus.ERROR, last_error=last_error[:200], updated_at=now)
+    )
+
+
+def outbox_waiting(connection: sa.Connection | Session, now: dt.datetime) -> int:
+    """Texts the phone line queued that no pass has sent yet."""
+    return int(
+        connection.execute(
+            sa.select(sa.func.count())
+            .select_from(MESSAGES)
+            .where(
+                MESSAGES.c.direction == Direction.OUTBOUND,
+                MESSAGES.c.status.in_([MessageStatus.WAITING, MessageStatus.CLAIMED]),
+                MESSAGES.c.created_at <= now,
+            )
+        ).scalar_one()
     )
 
 

@@ -1,4 +1,5 @@
-"""Typed SQLAlchemy models. Every datetime column holds naive UTC."""
+"""Typed SQLAlchemy models. Every datetime column holds naive UTC; every string column is a
+`CleanString`/`CleanText`, so no value the database cannot hold (NUL) ever reaches it."""
 
 from __future__ import annotations
 
@@ -23,15 +24,18 @@ from service.domain.vocabulary import (
     Status,
 )
 from service.store.db import Base
+from service.store.types import CleanString, CleanText
 
 __all__ = [
     "Base",
     "CallStep",
     "ConsentEvent",
     "Escalation",
+    "LoginFailure",
     "Message",
     "PlanRun",
     "PlannedMessage",
+    "SchedulerHeartbeat",
     "Subscriber",
 ]
 
@@ -52,16 +56,16 @@ class Subscriber(Base):
     __tablename__ = "subscribers"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    phone: Mapped[str] = mapped_column(sa.String(20), unique=True)
-    language: Mapped[str] = mapped_column(sa.String(2), default="en")
+    phone: Mapped[str] = mapped_column(CleanString(20), unique=True)
+    language: Mapped[str] = mapped_column(CleanString(2), default="en")
     channel: Mapped[Channel] = mapped_column(_enum(Channel), default=Channel.SMS)
     status: Mapped[Status] = mapped_column(_enum(Status), default=Status.ENROLLING)
     enrollment_step: Mapped[EnrollmentStep | None] = mapped_column(_enum(EnrollmentStep, 32))
     stage: Mapped[Stage | None] = mapped_column(_enum(Stage))
     due_date: Mapped[dt.date | None] = mapped_column(sa.Date)
     birth_date: Mapped[dt.date | None] = mapped_column(sa.Date)
-    time_zone: Mapped[str] = mapped_column(sa.String(64), default="America/New_York")
-    zip_code: Mapped[str | None] = mapped_column(sa.String(10))
+    time_zone: Mapped[str] = mapped_column(CleanString(64), default="America/New_York")
+    zip_code: Mapped[str | None] = mapped_column(CleanString(10))
     # When the last back-pain check-in went out: a YES/1 or NO/2 soon after answers it.
     last_checkin_at: Mapped[dt.datetime | None] = mapped_column()
     # Set when Twilio says the number cannot get texts (21211 invalid, 21614 not mobile).
@@ -82,13 +86,13 @@ class ConsentEvent(Base):
     subscriber_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("subscribers.id", ondelete="SET NULL"), index=True
     )
-    phone: Mapped[str] = mapped_column(sa.String(20), index=True)
+    phone: Mapped[str] = mapped_column(CleanString(20), index=True)
     action: Mapped[ConsentAction] = mapped_column(_enum(ConsentAction))
     channel: Mapped[ConsentChannel] = mapped_column(_enum(ConsentChannel))
-    disclosure_id: Mapped[str] = mapped_column(sa.String(64))
-    disclosure_version: Mapped[str] = mapped_column(sa.String(16))
-    language: Mapped[str] = mapped_column(sa.String(2))
-    evidence: Mapped[str] = mapped_column(sa.Text, default="")
+    disclosure_id: Mapped[str] = mapped_column(CleanString(64))
+    disclosure_version: Mapped[str] = mapped_column(CleanString(16))
+    language: Mapped[str] = mapped_column(CleanString(2))
+    evidence: Mapped[str] = mapped_column(CleanText, default="")
     occurred_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     subscriber: Mapped[Subscriber | None] = relationship(back_populates="consent_events")
@@ -105,16 +109,18 @@ class Message(Base):
     subscriber_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("subscribers.id", ondelete="SET NULL"), index=True
     )
-    phone: Mapped[str] = mapped_column(sa.String(20))
+    phone: Mapped[str] = mapped_column(CleanString(20))
     direction: Mapped[Direction] = mapped_column(_enum(Direction))
     channel: Mapped[Channel] = mapped_column(_enum(Channel), default=Channel.SMS)
-    twilio_sid: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
-    body: Mapped[str] = mapped_column(sa.Text, default="")
-    message_id: Mapped[str | None] = mapped_column(sa.String(64))
+    twilio_sid: Mapped[str | None] = mapped_column(CleanString(64), unique=True)
+    body: Mapped[str] = mapped_column(CleanText, default="")
+    message_id: Mapped[str | None] = mapped_column(CleanString(64))
     status: Mapped[MessageStatus] = mapped_column(
         _enum(MessageStatus, 24), default=MessageStatus.RECEIVED
     )
     error_code: Mapped[int | None] = mapped_column()
+    # Why our last try to send it failed, in a few words (connection refused, HTTP 503, ...).
+    last_error: Mapped[str | None] = mapped_column(CleanString(200))
     in_reply_to_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("messages.id", ondelete="CASCADE"), index=True
     )
@@ -133,18 +139,23 @@ class Escalation(Base):
     subscriber_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("subscribers.id", ondelete="SET NULL"), index=True
     )
-    phone: Mapped[str] = mapped_column(sa.String(20))
+    phone: Mapped[str] = mapped_column(CleanString(20))
     source: Mapped[EscalationSource] = mapped_column(_enum(EscalationSource))
-    reason: Mapped[str] = mapped_column(sa.String(64))
-    detail: Mapped[str] = mapped_column(sa.Text, default="")
-    language: Mapped[str] = mapped_column(sa.String(2), default="en")
-    stage: Mapped[str | None] = mapped_column(sa.String(16))
+    reason: Mapped[str] = mapped_column(CleanString(64))
+    detail: Mapped[str] = mapped_column(CleanText, default="")
+    language: Mapped[str] = mapped_column(CleanString(2), default="en")
+    stage: Mapped[str | None] = mapped_column(CleanString(16))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
     handled_at: Mapped[dt.datetime | None] = mapped_column()
-    handled_by: Mapped[str | None] = mapped_column(sa.String(64))
-    note: Mapped[str | None] = mapped_column(sa.Text)
+    handled_by: Mapped[str | None] = mapped_column(CleanString(64))
+    note: Mapped[str | None] = mapped_column(CleanText)
     # When the care team's webhook took the alert; NULL means not yet (the send job retries).
     alerted_at: Mapped[dt.datetime | None] = mapped_column()
+    # The webhook alert's failed tries, when the next one is due, and why the last one failed:
+    # the database, not a process's memory, says when to try again (with backoff, for 24 hours).
+    webhook_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    webhook_next_at: Mapped[dt.datetime | None] = mapped_column()
+    webhook_error: Mapped[str | None] = mapped_column(CleanString(200))
 
     subscriber: Mapped[Subscriber | None] = relationship()
 
@@ -166,24 +177,26 @@ class PlannedMessage(Base):
     subscriber_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("subscribers.id", ondelete="CASCADE")
     )
-    item_key: Mapped[str] = mapped_column(sa.String(64))
+    item_key: Mapped[str] = mapped_column(CleanString(64))
     local_date: Mapped[dt.date] = mapped_column(sa.Date)
     send_at: Mapped[dt.datetime] = mapped_column()
     # The end of the person's send window that day: call retries must fit before it.
     window_end: Mapped[dt.datetime] = mapped_column()
     recipient: Mapped[Recipient] = mapped_column(_enum(Recipient), default=Recipient.SUBSCRIBER)
     channel: Mapped[Channel] = mapped_column(_enum(Channel), default=Channel.SMS)
-    message_id: Mapped[str] = mapped_column(sa.String(64))
-    language: Mapped[str] = mapped_column(sa.String(2), default="en")
+    message_id: Mapped[str] = mapped_column(CleanString(64))
+    language: Mapped[str] = mapped_column(CleanString(2), default="en")
     status: Mapped[PlanStatus] = mapped_column(_enum(PlanStatus), default=PlanStatus.PLANNED)
     attempts: Mapped[int] = mapped_column(default=0)
-    twilio_sid: Mapped[str | None] = mapped_column(sa.String(64), index=True)
+    twilio_sid: Mapped[str | None] = mapped_column(CleanString(64), index=True)
     error_code: Mapped[int | None] = mapped_column()
+    # Why the last try failed, in a few words (connection refused, HTTP 503, a repeated SID).
+    last_error: Mapped[str | None] = mapped_column(CleanString(200))
     escalation_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("escalations.id", ondelete="SET NULL"), unique=True
     )
     claimed_at: Mapped[dt.datetime | None] = mapped_column()
-    claim_token: Mapped[str | None] = mapped_column(sa.String(32))
+    claim_token: Mapped[str | None] = mapped_column(CleanString(32))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -195,7 +208,7 @@ class PlanRun(Base):
 
     __tablename__ = "plan_runs"
 
-    time_zone: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    time_zone: Mapped[str] = mapped_column(CleanString(64), primary_key=True)
     local_date: Mapped[dt.date] = mapped_column(sa.Date, primary_key=True)
     planned: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
@@ -208,7 +221,31 @@ class CallStep(Base):
     __table_args__ = (sa.UniqueConstraint("call_sid", "step"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    call_sid: Mapped[str] = mapped_column(sa.String(64))
+    call_sid: Mapped[str] = mapped_column(CleanString(64))
     # A SHA-256 of the step's path, query and answer: no number, no words.
-    step: Mapped[str] = mapped_column(sa.String(64))
+    step: Mapped[str] = mapped_column(CleanString(64))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+
+
+class SchedulerHeartbeat(Base):
+    """The last finished pass of each scheduler job: /readyz and the care page read it."""
+
+    __tablename__ = "scheduler_heartbeats"
+
+    job: Mapped[str] = mapped_column(CleanString(32), primary_key=True)
+    finished_at: Mapped[dt.datetime] = mapped_column()
+    # Which process ran it (host and pid), and what the pass did, in one line.
+    process: Mapped[str] = mapped_column(CleanString(128), default="")
+    summary: Mapped[str] = mapped_column(CleanString(400), default="")
+
+
+class LoginFailure(Base):
+    """One wrong care-page password, counted by every web process (the login throttle)."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (sa.Index("ix_login_failures_client_failed_at", "client", "failed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # A SHA-256 of where the login came from (the client address), never the address itself.
+    client: Mapped[str] = mapped_column(CleanString(64))
+    failed_at: Mapped[dt.datetime] = mapped_column(index=True)

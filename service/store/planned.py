@@ -39,6 +39,11 @@ _SUBSCRIBERS = subscribers.SUBSCRIBERS
 ALERT_ITEM = "alert.care_team"
 CARE_TEAM_LANGUAGE = "en"
 INVALID_NUMBER = 21211
+# Which status a failed send leaves a row in (any other failure: FAILED).
+FAILURE_STATUS = {
+    SendFailure.UNKNOWN: PlanStatus.UNKNOWN,
+    SendFailure.UNEXPECTED: PlanStatus.ERROR,
+}
 
 # Which stage each schedule item belongs to, by key prefix: a stage change cancels the rest.
 STAGE_OF_PREFIX = {
@@ -170,6 +175,10 @@ class Claimed:
     item_key: str
     message_id: str
     language: str
+    # For care-team alerts: which escalation, when the alert was queued, and its tries so far.
+    escalation_id: int | None = None
+    created_at: dt.datetime | None = None
+    attempts: int = 0
 
 
 def _claimed_rows() -> sa.Select[Any]:
@@ -185,6 +194,9 @@ def _claimed_rows() -> sa.Select[Any]:
             PLANNED.c.item_key,
             PLANNED.c.message_id,
             PLANNED.c.language,
+            PLANNED.c.escalation_id,
+            PLANNED.c.created_at,
+            PLANNED.c.attempts,
         )
         .outerjoin(_SUBSCRIBERS, _SUBSCRIBERS.c.id == PLANNED.c.subscriber_id)
         .outerjoin(ESCALATIONS, ESCALATIONS.c.id == PLANNED.c.escalation_id)
@@ -311,13 +323,59 @@ def mark_failed(
     failure: SendFailure,
     error_code: int | None,
     now: dt.datetime,
-) -> None:
-    """UNKNOWN when the request may have reached Twilio (never sent again), else FAILED."""
-    status = PlanStatus.UNKNOWN if failure is SendFailure.UNKNOWN else PlanStatus.FAILED
+    last_error: str = "",
+) -> PlanStatus:
+    """UNKNOWN when the request may have reached Twilio, ERROR when its answer made no sense
+    (neither is ever sent again), else FAILED. Returns the status written."""
+    status = FAILURE_STATUS.get(failure, PlanStatus.FAILED)
     connection.execute(
         sa.update(PLANNED)
         .where(PLANNED.c.id == row_id)
-        .values(status=status, error_code=error_code, updated_at=now)
+        .values(status=status, error_code=error_code, last_error=last_error[:200], updated_at=now)
+    )
+    return status
+
+
+def mark_error(
+    connection: sa.Connection | Session,
+    row_id: int,
+    twilio_sid: str | None,
+    last_error: str,
+    now: dt.datetime,
+) -> None:
+    """Something unexpected happened to this one row: ERROR, never sent again, the cause kept."""
+    connection.execute(
+        sa.update(PLANNED)
+        .where(PLANNED.c.id == row_id)
+        .values(
+            status=PlanStatus.ERROR,
+            twilio_sid=twilio_sid,
+            last_error=last_error[:200],
+            updated_at=now,
+        )
+    )
+
+
+def retry_alert_later(
+    connection: sa.Connection | Session,
+    row_id: int,
+    retry_at: dt.datetime,
+    error_code: int | None,
+    last_error: str,
+    now: dt.datetime,
+) -> None:
+    """A care-team alert that did not go out: PLANNED again, due at `retry_at` (the backoff)."""
+    connection.execute(
+        sa.update(PLANNED)
+        .where(PLANNED.c.id == row_id, PLANNED.c.recipient == Recipient.CARE_TEAM)
+        .values(
+            status=PlanStatus.PLANNED,
+            send_at=retry_at,
+            claim_token=None,
+            error_code=error_code,
+            last_error=last_error[:200],
+            updated_at=now,
+        )
     )
 
 
@@ -392,11 +450,26 @@ def release_stale(
     connection: sa.Connection, stale: dt.datetime, now: dt.datetime
 ) -> tuple[int, int]:
     """After a crash: claims that never reached Twilio are PLANNED again; SENDING rows become
-    UNKNOWN (never resent). Returns (released, unknown)."""
+    UNKNOWN (never resent), except care-team alerts, which are tried again (a repeated alert
+    does no harm; a lost one might). Returns (released, unknown)."""
     released = connection.execute(
         sa.update(PLANNED)
-        .where(PLANNED.c.status == PlanStatus.CLAIMED, PLANNED.c.claimed_at < stale)
-        .values(status=PlanStatus.PLANNED, claim_token=None, updated_at=now)
+        .where(
+            PLANNED.c.claimed_at < stale,
+            sa.or_(
+                PLANNED.c.status == PlanStatus.CLAIMED,
+                sa.and_(
+                    PLANNED.c.status == PlanStatus.SENDING,
+                    PLANNED.c.recipient == Recipient.CARE_TEAM,
+                ),
+            ),
+        )
+        .values(
+            status=PlanStatus.PLANNED,
+            claim_token=None,
+            last_error="left unfinished by a crashed sender",
+            updated_at=now,
+        )
     )
     unknown = connection.execute(
         sa.update(PLANNED)
@@ -446,4 +519,61 @@ def erase_by_phone(connection: sa.Connection | Session, phone: str) -> None:
             PLANNED.c.subscriber_id.in_(subscribers.ids_of_phone(phone)),
             PLANNED.c.recipient == Recipient.SUBSCRIBER,
         )
+    )
+
+
+@dataclass(frozen=True)
+class UndeliveredAlert:
+    """A care-team SMS alert that has failed at least once and has not gone out yet."""
+
+    escalation_id: int | None
+    attempts: int
+    status: PlanStatus
+    next_try_at: dt.datetime | None
+    last_error: str
+
+
+def undelivered_alerts(connection: sa.Connection | Session) -> list[UndeliveredAlert]:
+    """Care-team SMS alerts tried and not sent, for escalations nobody has handled yet."""
+    rows = connection.execute(
+        sa.select(
+            PLANNED.c.escalation_id,
+            PLANNED.c.attempts,
+            PLANNED.c.status,
+            PLANNED.c.send_at,
+            PLANNED.c.last_error,
+        )
+        .join(ESCALATIONS, ESCALATIONS.c.id == PLANNED.c.escalation_id)
+        .where(
+            PLANNED.c.recipient == Recipient.CARE_TEAM,
+            PLANNED.c.status != PlanStatus.SENT,
+            # A failure was recorded (an alert on its first try is not shown as failing).
+            PLANNED.c.last_error.is_not(None),
+            ESCALATIONS.c.handled_at.is_(None),
+        )
+        .order_by(PLANNED.c.id)
+    ).all()
+    return [
+        UndeliveredAlert(
+            escalation_id,
+            attempts,
+            status,
+            send_at if status is PlanStatus.PLANNED else None,
+            last_error or "",
+        )
+        for escalation_id, attempts, status, send_at, last_error in rows
+    ]
+
+
+def messages_waiting(connection: sa.Connection | Session, now: dt.datetime) -> int:
+    """Planned messages and alerts due now or earlier that no pass has sent yet."""
+    return int(
+        connection.execute(
+            sa.select(sa.func.count())
+            .select_from(PLANNED)
+            .where(
+                PLANNED.c.status.in_([PlanStatus.PLANNED, PlanStatus.CLAIMED]),
+                PLANNED.c.send_at <= now,
+            )
+        ).scalar_one()
     )

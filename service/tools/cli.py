@@ -16,9 +16,10 @@ from flask import Flask
 from service.config import Settings, load_settings
 from service.domain.clock import utcnow
 from service.domain.phones import mask
-from service.flows.deployment import default_instance_path, load_deployment
+from service.flows.deployment import Deployment, default_instance_path, load_deployment
+from service.gateway.error_reports import init_error_reports
 from service.logs import configure_logging
-from service.store.db import upgrade
+from service.store.db import current_revision, downgrade, head_revision, upgrade
 from service.web import create_app
 from service.web.care_login import hash_password
 from service.words.catalog import Catalog, CatalogError
@@ -51,7 +52,30 @@ def db_upgrade(revision: str) -> None:
     """Bring the database schema up to date (the Procfile's release step)."""
     settings = app_settings()
     upgrade(settings.DATABASE_URL, revision)
-    click.echo(f"database is at {revision}")
+    click.echo(where_the_database_is(settings.DATABASE_URL))
+
+
+@db.command("current")
+def db_current() -> None:
+    """Say which migration the database is at, and the latest this code ships."""
+    click.echo(where_the_database_is(app_settings().DATABASE_URL))
+
+
+@db.command("downgrade")
+@click.option("--revision", required=True, help="The migration to go back to (e.g. 0007).")
+def db_downgrade(revision: str) -> None:
+    """Move the schema back to an earlier migration, before deploying an older version."""
+    settings = app_settings()
+    downgrade(settings.DATABASE_URL, revision)
+    click.echo(where_the_database_is(settings.DATABASE_URL))
+
+
+def where_the_database_is(url: str) -> str:
+    """`database is at 0008 (latest)`, or which one it is at and which is the latest."""
+    revision, head = current_revision(url), head_revision()
+    if revision == head:
+        return f"database is at {revision} (latest)"
+    return f"database is at {revision or 'no migration'}; the latest is {head}"
 
 
 @main.command()
@@ -101,26 +125,42 @@ def start_local_scheduler(app: Flask) -> BackgroundScheduler:
 )
 def tick(now_text: str | None, dry_run: bool) -> None:
     """Run one planning and sending pass, and print what was sent (or would be)."""
-    from scheduler.jobs import housekeeping_job, plan_job, send_job
+    now = parse_now(now_text)
+    boneline = load_deployment()
+    init_error_reports(boneline.settings, "tick")
+    try:
+        if dry_run:
+            _preview(boneline, now)
+        else:
+            _tick(boneline, now)
+    finally:
+        boneline.db.dispose()
+
+
+def _preview(boneline: Deployment, now: dt.datetime) -> None:
+    """Say what a pass at `now` would plan and send, changing nothing."""
     from scheduler.planning import plan
     from scheduler.sending import due_preview
     from service.domain.send_windows import SendWindows
+
+    settings, database = boneline.settings, boneline.db
+    report = plan(database, SendWindows.from_settings(settings), now, dry_run=True)
+    click.echo(f"{now:%Y-%m-%d %H:%M} UTC: would plan {report.planned} messages")
+    for row in due_preview(database, now, settings):
+        click.echo(f"would send {row.message_id} to {mask(row.phone)} by {row.channel}")
+    for row_plan in report.rows:
+        click.echo(
+            f"would plan {row_plan['message_id']} for subscriber {row_plan['subscriber_id']} "
+            f"at {row_plan['send_at']:%Y-%m-%d %H:%M} UTC"
+        )
+
+
+def _tick(boneline: Deployment, now: dt.datetime) -> None:
+    """One housekeeping, planning and sending pass at `now`, and every outcome in one line."""
+    from scheduler.jobs import housekeeping_job, plan_job, send_job
     from service.gateway.sender import sender_for
 
-    now = parse_now(now_text)
-    boneline = load_deployment()
     settings, database = boneline.settings, boneline.db
-    if dry_run:
-        report = plan(database, SendWindows.from_settings(settings), now, dry_run=True)
-        click.echo(f"{now:%Y-%m-%d %H:%M} UTC: would plan {report.planned} messages")
-        for row in due_preview(database, now, settings):
-            click.echo(f"would send {row.message_id} to {mask(row.phone)} by {row.channel}")
-        for row_plan in report.rows:
-            click.echo(
-                f"would plan {row_plan['message_id']} for subscriber {row_plan['subscriber_id']} "
-                f"at {row_plan['send_at']:%Y-%m-%d %H:%M} UTC"
-            )
-        return
     housekeeping_job(database, settings, now)
     planned = plan_job(database, settings, now)
     sender = sender_for(settings, click.echo)
@@ -128,10 +168,7 @@ def tick(now_text: str | None, dry_run: bool) -> None:
         sent = send_job(database, settings, boneline.texts, sender, now)
     finally:
         sender.close()
-    click.echo(
-        f"{now:%Y-%m-%d %H:%M} UTC: planned {planned.planned}, sent {len(sent.sent)}, "
-        f"failed {len(sent.failed)}, skipped {sent.skipped}, cancelled {sent.cancelled}"
-    )
+    click.echo(f"{now:%Y-%m-%d %H:%M} UTC: planned {planned.planned}, {sent.summary()}")
 
 
 def parse_now(text: str | None) -> dt.datetime:

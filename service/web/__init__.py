@@ -18,6 +18,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from service.config import load_settings
 from service.domain.dates import parse_date
 from service.flows.deployment import Deployment, default_instance_path
+from service.gateway.error_reports import init_error_reports
 from service.logs import configure_logging
 from service.store.db import DatabaseUnavailable
 
@@ -35,6 +36,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     configure_logging()
     app = Flask(__name__, instance_path=default_instance_path())
     settings = load_settings(config, instance_path=app.instance_path)
+    init_error_reports(settings, "web")
     app.config.update(
         SECRET_KEY=settings.SECRET_KEY or secrets.token_hex(32),
         MAX_CONTENT_LENGTH=MAX_WEBHOOK_BYTES,
@@ -45,17 +47,18 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)  # type: ignore[method-assign]
     app.extensions["boneline"] = Deployment.from_settings(settings)
 
-    from service.web import care, sms, status, voice
+    from service.web import care, health, sms, status, voice
 
     app.register_blueprint(sms.bp)
     app.register_blueprint(voice.bp)
     app.register_blueprint(status.bp)
+    app.register_blueprint(health.bp)
     care.init_app(app, settings)
     _register_error_pages(app)
 
     @app.get("/")
-    def health() -> dict[str, str]:
-        """Say the service is up (for load balancers and curious operators)."""
+    def home() -> dict[str, str]:
+        """Say the service is up, like /healthz (for curious operators); /readyz checks more."""
         return {"service": settings.PROGRAM_NAME, "status": "ok"}
 
     _warm_up()

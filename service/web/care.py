@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import hmac
 import logging
-import secrets
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -26,12 +24,13 @@ from flask import (
     url_for,
 )
 from flask.sessions import SecureCookieSessionInterface
+from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.wrappers import Response as BaseResponse
 
 from service.config import Settings
 from service.domain.clock import utcnow
 from service.domain.phones import mask
-from service.flows import care_queue
+from service.flows import care_queue, health
 from service.flows.care_queue import (
     HANDLED_SHOWN,
     MAX_NAME,
@@ -41,8 +40,10 @@ from service.flows.care_queue import (
     clinic_zone,
     local_time,
 )
-from service.store.db import Sessions
-from service.web.care_login import LoginThrottle, StaffLogin
+from service.flows.health import OperationsStatus
+from service.flows.staff_logins import LoginThrottle
+from service.store.db import DatabaseUnavailable, Sessions
+from service.web.care_login import StaffLogin
 
 log = logging.getLogger(__name__)
 
@@ -55,9 +56,15 @@ bp = Blueprint(
 )
 
 USER_KEY = "care_user"
-CSRF_KEY = "care_csrf"
 CSRF_FIELD = "csrf_token"
+CSRF_REFUSED = "The form expired. Go back, reload the page and try again."
+# Flask-WTF's CSRF protection, checked by the /care blueprint only (see `guard`).
+csrf = CSRFProtect()
 PUBLIC_ENDPOINTS = frozenset({"care.login", "care.login_form", "care.static"})
+# Views drawn with the header (the status line) and room for the alert banner.
+FULL_PAGES = frozenset(
+    {"care.open_list", "care.escalation_detail", "care.handle", "care.handled_list", "care.program"}
+)
 DISABLED = (
     "The care team page is turned off. Set CARE_TEAM_PASSWORD or CARE_TEAM_ACCOUNTS to turn it on."
 )
@@ -111,9 +118,17 @@ def init_app(app: Flask, settings: Settings) -> None:
         PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=12),
     )
     app.session_interface = CareSessionInterface()
+    # Flask-WTF's tokens, checked only where /care asks (`guard`): Twilio's webhooks cannot send
+    # one, so app-wide checking would refuse them. A token lasts as long as the login session.
+    app.config.update(
+        WTF_CSRF_CHECK_DEFAULT=False,
+        WTF_CSRF_FIELD_NAME=CSRF_FIELD,
+        WTF_CSRF_TIME_LIMIT=int(app.config["PERMANENT_SESSION_LIFETIME"].total_seconds()),
+    )
+    csrf.init_app(app)
     page = CarePage(
         login=StaffLogin.from_settings(settings),
-        throttle=LoginThrottle(),
+        throttle=LoginThrottle(app.extensions["boneline"].db.Session),
         zone=clinic_zone(settings),
         poll_seconds=int(app.config.get("CARE_POLL_SECONDS", 10)),
     )
@@ -144,30 +159,25 @@ def current_user() -> str | None:
     return user if isinstance(user, str) else None
 
 
-def csrf_token() -> str:
-    """This session's form token, made on first use."""
-    token = session.get(CSRF_KEY)
-    if not isinstance(token, str):
-        token = secrets.token_urlsafe(32)
-        session[CSRF_KEY] = token
-    return token
-
-
 @bp.before_request
 def guard() -> BaseResponse | None:
     """Closed without a password; every POST needs the form token; every page needs a login."""
     if not care_page().login.enabled:
         abort(503, description=DISABLED)
     if request.method == "POST":
-        sent = request.form.get(CSRF_FIELD, "")
-        expected = session.get(CSRF_KEY)
-        if not isinstance(expected, str) or not hmac.compare_digest(sent, expected):
-            abort(400, description="The form expired. Go back, reload the page and try again.")
+        csrf.protect()
     if request.endpoint in PUBLIC_ENDPOINTS or current_user():
         return None
     if request.endpoint == "care.open_rows":
         abort(401, description="Logged out")
     return redirect(url_for("care.login_form", next=request.full_path.rstrip("?")))
+
+
+@bp.errorhandler(CSRFError)
+def csrf_refused(error: CSRFError) -> tuple[str, int]:
+    """A form without a valid token (expired, forged, or from another site): say what to do."""
+    log.warning("care form refused: %s", error.description)
+    return f"400 Bad Request: {CSRF_REFUSED}", 400
 
 
 @bp.after_request
@@ -201,9 +211,10 @@ def iso_time(moment: dt.datetime | None) -> str:
 def page_helpers() -> dict[str, Any]:
     """Names every care template can use."""
     return {
-        "csrf_token": csrf_token,
         "csrf_field": CSRF_FIELD,
         "current_user": current_user(),
+        # Not for the open list's refresh fragment, which has no header to show it in.
+        "operations": operations() if current_user() and request.endpoint in FULL_PAGES else None,
         "mask": mask,
         "language_name": lambda code: LANGUAGES.get(code or "", code or "Unknown"),
         "stage_name": lambda stage: STAGES.get(stage or "", stage or "Not known yet"),
@@ -215,6 +226,15 @@ def page_helpers() -> dict[str, Any]:
         "max_name": MAX_NAME,
         "program_name": current_app.extensions["boneline"].settings.PROGRAM_NAME,
     }
+
+
+def operations() -> OperationsStatus | None:
+    """The status line and the alert banner's facts (None if the database cannot say)."""
+    deployment = current_app.extensions["boneline"]
+    try:
+        return health.operations_status(deployment.db, deployment.settings.heartbeat_max_age)
+    except DatabaseUnavailable:
+        return None
 
 
 @bp.get("/login")

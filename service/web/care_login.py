@@ -1,10 +1,9 @@
-"""Who may log in to the care team page: staff accounts, the shared password, and a throttle."""
+"""Who may log in to the care team page: staff accounts and the shared password (the throttle
+is in `service.flows.staff_logins`, counted in the database)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
-import threading
 from dataclasses import dataclass, field
 
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -75,42 +74,3 @@ class StaffLogin:
             return name if check_password_hash(self._shared_hash, password) else None
         check_password_hash(self._decoy_hash, password)
         return None
-
-
-class LoginThrottle:
-    """Refuses more logins from one address after a few wrong passwords (per process)."""
-
-    def __init__(
-        self, max_failures: int = 5, window: dt.timedelta = dt.timedelta(minutes=15)
-    ) -> None:
-        self.max_failures = max_failures
-        self.window = window
-        self._failures: dict[str, list[dt.datetime]] = {}
-        self._lock = threading.Lock()  # threaded servers check logins concurrently
-
-    def _recent(self, key: str, now: dt.datetime) -> list[dt.datetime]:
-        """The failures from `key` still inside the window (older ones are forgotten)."""
-        recent = [moment for moment in self._failures.get(key, []) if now - moment < self.window]
-        if recent:
-            self._failures[key] = recent
-        else:
-            self._failures.pop(key, None)
-        return recent
-
-    def blocked(self, key: str, now: dt.datetime) -> bool:
-        """Whether `key` has used up its tries for now."""
-        with self._lock:
-            return len(self._recent(key, now)) >= self.max_failures
-
-    def failed(self, key: str, now: dt.datetime) -> None:
-        """Count one wrong password from `key`."""
-        with self._lock:
-            if len(self._failures) > 10_000:  # a flood of addresses: forget the stale ones
-                for stale in list(self._failures):
-                    self._recent(stale, now)
-            self._failures.setdefault(key, []).append(now)
-
-    def succeeded(self, key: str) -> None:
-        """Forget `key`'s failures after a right password."""
-        with self._lock:
-            self._failures.pop(key, None)

@@ -8,6 +8,7 @@ from service.flows.deployment import Deployment
 from service.flows.inbound_text import InboundText, receive_text
 from service.gateway.twiml import messaging_twiml
 from service.web.twilio_requests import caller_number, twilio_sid, twilio_signed, zip_code
+from service.words.normalize import storable
 
 bp = Blueprint("sms", __name__)
 
@@ -18,7 +19,7 @@ def incoming_text() -> Response:
     """Answer an incoming text with TwiML."""
     inbound = InboundText(
         phone=caller_number(),
-        body=request.form.get("Body", ""),
+        body=storable(request.form.get("Body", "")),
         message_sid=twilio_sid("MessageSid"),
         zip_code=zip_code(),
     )

@@ -17,6 +17,7 @@ from service.web.twilio_requests import (
     twilio_signed,
     zip_code,
 )
+from service.words.normalize import storable
 
 bp = Blueprint("voice", __name__, url_prefix="/voice")
 
@@ -88,8 +89,8 @@ def _turn(phone: str, zip_code: str | None) -> call_step.CallTurn:
     return call_step.CallTurn(
         phone=phone,
         call_sid=required_form_value("CallSid"),
-        digits=request.form.get("Digits", "").strip(),
-        speech=request.form.get("SpeechResult", "").strip(),
+        digits=storable(request.form.get("Digits", "")).strip(),
+        speech=storable(request.form.get("SpeechResult", "")).strip(),
         step=request.full_path,
         zip_code=zip_code,
     )

@@ -22,6 +22,7 @@ from werkzeug.serving import make_server
 
 from service.domain.clock import utcnow
 from service.domain.vocabulary import ConsentAction, Direction, Stage, Status
+from service.store import escalations
 from service.store.db import Database, upgrade
 from service.store.models import ConsentEvent, Escalation, Message, Subscriber
 from service.web import create_app
@@ -290,3 +291,30 @@ def test_every_view_reflows_at_200_percent_zoom(
         assert fits_without_sideways_scrolling(page), name
         shoot(page, f"{name}-zoom200")
     context.close()
+
+
+def test_an_alert_that_could_not_be_sent_is_a_red_banner_that_reflows(
+    browser: Any, live_url: str, live_database: Database
+) -> None:
+    escalation_id = seed(live_database)
+    with live_database.Session.begin() as session:
+        escalations.note_webhook_failure(session, escalation_id, utcnow(), "connection refused")
+    expect = playwright_sync.expect
+    for name, viewport, scale in (("alert", 1280, 1), ("alert-zoom200", 640, 2)):
+        context = browser.new_context(
+            viewport={"width": viewport, "height": 800 // scale}, device_scale_factor=scale
+        )
+        page = context.new_page()
+        page.goto(f"{live_url}/care/login")
+        page.get_by_label("Your name").fill("Ana")
+        page.get_by_label("Password").fill(SHARED_PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        banner = page.get_by_role("alert")
+        expect(banner).to_contain_text("1 care-team alert could not be sent.")
+        expect(page.locator("#status-line")).to_contain_text("Failed alerts: 1.")
+        banner.get_by_role("link", name=f"Escalation {escalation_id}").click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text(f"Escalation {escalation_id}")
+        assert_accessible_basics(page)
+        assert fits_without_sideways_scrolling(page)
+        shoot(page, name)
+        context.close()

@@ -40,6 +40,9 @@ words = st.one_of(
             "\\",
             "/care",
             "//evil.example",
+            # NUL: PostgreSQL cannot store it, so the store cleans it.
+            "\x00",
+            "called\x00 back",
         ]
     ),
 )
@@ -60,17 +63,12 @@ def staff(database: Database, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask
     app.extensions["boneline"].db.dispose()
 
 
-def clean(value: str) -> str:
-    """Form values cannot carry NUL through a browser either."""
-    return value.replace("\x00", "")
-
-
 @SETTINGS
 @given(last4=words, q=words, start=words, end=words)
 def test_any_search_of_handled_escalations_answers_a_page(
     staff: FlaskClient, last4: str, q: str, start: str, end: str
 ) -> None:
-    query = {"last4": clean(last4), "q": clean(q), "from": clean(start), "to": clean(end)}
+    query = {"last4": last4, "q": q, "from": start, "to": end}
     response = staff.get("/care/handled", query_string=query)
     assert response.status_code in (200, 400)
     assert "Traceback" not in response.get_data(as_text=True)
@@ -81,7 +79,7 @@ def test_any_search_of_handled_escalations_answers_a_page(
 def test_any_handled_form_answers_a_page_or_a_redirect(
     staff: FlaskClient, note: str, escalation: int, token: bool
 ) -> None:
-    form = {"note": clean(note)}
+    form = {"note": note}
     if token:
         form["csrf_token"] = csrf_token(staff, "/care")
     response = staff.post(f"/care/escalations/{escalation}/handle", data=form)
@@ -99,9 +97,9 @@ def test_any_login_form_answers_a_page_or_a_redirect(
     client = app.test_client()
     form = {
         "csrf_token": csrf_token(client),
-        "name": clean(name),
-        "password": clean(password),
-        "next": clean(target),
+        "name": name,
+        "password": password,
+        "next": target,
     }
     response = client.post("/care/login", data=form)
     assert response.status_code in OK

@@ -46,6 +46,9 @@ values = st.one_of(
             "-1",
             "1" * 40,
             "</Say><Dial>+19005550100</Dial>",
+            # NUL: PostgreSQL cannot store it, so the store cleans it.
+            "\x00",
+            "severe back pain\x00",
         ]
     ),
 )
@@ -56,7 +59,7 @@ SETTINGS = settings(
 
 def check(app: Flask, path: str, pairs: list[tuple[str, str]]) -> None:
     """Post signed; only TwiML or a clear 400, never a 500 or a traceback."""
-    form = MultiDict([(key, value.replace("\x00", "")) for key, value in pairs])
+    form = MultiDict(pairs)
     signature = twilio_signature(PUBLIC_BASE_URL + path, form)
     response = app.test_client().post(path, data=form, headers={"X-Twilio-Signature": signature})
     assert response.status_code in (200, 400), (path, response.status_code)
@@ -88,7 +91,6 @@ def test_any_signed_voice_request_gets_twiml_or_a_clear_400(
 def test_any_query_string_on_a_signed_call_step_gets_twiml_or_a_clear_400(
     app: Flask, base: str, query: dict[str, str], digits: str
 ) -> None:
-    query = {key: value.replace("\x00", "") for key, value in query.items()}
     path = f"{base}?{urlencode(query)}" if query else base
     pairs = [("CallSid", "CA" + "2" * 32), ("From", "+12125550143"), ("To", "+12125550143")]
     check(app, path, [*pairs, ("Digits", digits)])

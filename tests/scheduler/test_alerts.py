@@ -234,18 +234,18 @@ def test_pending_alerts_are_posted_once_and_marked(
     stale = add_escalation(database, created_at=now - dt.timedelta(days=2))
     settings = settings_for(receiver.url)
 
-    assert deliver_pending_alerts(database.Session, settings, now) == 2
+    assert deliver_pending_alerts(database.Session, settings, now).posted == 2
     assert [request.payload["escalation_id"] for request in receiver.received] == [first, second]
     assert all(request.signature_ok for request in receiver.received)
     marks = alerted(database)
     assert marks[first] == marks[second] == now
     assert marks[stale] is None and marks[done] == now - dt.timedelta(minutes=2)
 
-    assert deliver_pending_alerts(database.Session, settings, now) == 0
+    assert deliver_pending_alerts(database.Session, settings, now).posted == 0
     assert len(receiver.received) == 2
 
 
-def test_a_failed_alert_stays_pending_for_the_next_run(
+def test_a_failed_alert_stays_pending_and_is_tried_again_after_its_backoff(
     receiver: FakeReceiver, database: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("service.gateway.care_webhook.BACKOFF_SECONDS", 0.0)
@@ -255,17 +255,28 @@ def test_a_failed_alert_stays_pending_for_the_next_run(
     receiver.statuses.extend([503, 503, 503])
     settings = settings_for(receiver.url)
 
-    assert deliver_pending_alerts(database.Session, settings, now) == 0
+    assert deliver_pending_alerts(database.Session, settings, now).failed == 1
     assert len(receiver.received) == 3  # one alert's retries, then the run stops
     assert alerted(database) == {first: None, second: None}
+    with database.Session() as session:
+        failed = session.get(Escalation, first)
+        assert failed is not None
+        assert (failed.webhook_attempts, failed.webhook_error) == (1, "HTTP 503")
+        assert failed.webhook_next_at == now + dt.timedelta(seconds=29)
 
-    assert deliver_pending_alerts(database.Session, settings, now) == 2
-    assert alerted(database) == {first: now, second: now}
+    # Before its backoff has passed the failed alert waits; the next one goes meanwhile.
+    soon = now + dt.timedelta(seconds=10)
+    assert deliver_pending_alerts(database.Session, settings, soon).posted == 1
+    assert alerted(database) == {first: None, second: soon}
+    later = now + dt.timedelta(seconds=30)
+    assert deliver_pending_alerts(database.Session, settings, later).posted == 1
+    assert alerted(database) == {first: later, second: soon}
 
 
 def test_nothing_is_posted_when_no_webhook_is_configured(database: Database) -> None:
     add_escalation(database)
-    assert deliver_pending_alerts(database.Session, Settings(), dt.datetime(2026, 11, 23)) == 0
+    done = deliver_pending_alerts(database.Session, Settings(), dt.datetime(2026, 11, 23))
+    assert done.posted == done.failed == 0
 
 
 def test_an_alert_another_scheduler_is_posting_is_skipped(
@@ -280,5 +291,6 @@ def test_an_alert_another_scheduler_is_posting_is_skipped(
         other_scheduler.scalars(
             sa.select(Escalation).where(Escalation.id == busy).with_for_update()
         ).one()
-        assert deliver_pending_alerts(database.Session, settings_for(receiver.url), now) == 1
+        done = deliver_pending_alerts(database.Session, settings_for(receiver.url), now)
+        assert done.posted == 1
     assert [request.payload["escalation_id"] for request in receiver.received] == [free]

@@ -524,7 +524,30 @@ def test_a_queued_text_left_claimed_by_a_crash_becomes_unknown(database: Databas
     queued = queue_phone_text(database, None, dt.datetime(2027, 3, 2, 15))
     from scheduler.sending import claim_outbox
 
-    assert len(claim_outbox(database, dt.datetime(2027, 3, 2, 15))) == 1
+    assert len(claim_outbox(database, dt.datetime(2027, 3, 2, 15)).texts) == 1
     settings = scheduler_settings(database)
     assert housekeeping_job(database, settings, dt.datetime(2027, 3, 2, 16)) == 1
     assert logged_message(database, queued).status == "unknown"
+
+
+def test_an_alert_left_sending_by_a_crash_is_sent_again_not_left_unknown(
+    database: Database,
+) -> None:
+    settings = scheduler_settings(database, CARE_TEAM_PHONE="+16175550199")
+    texts = Texts.from_settings(settings)
+    receive_text(
+        database.Session, InboundText("+12125550177", "I fell down"), texts, MONDAY_MORNING
+    )
+    crashed = SendJob(database, settings, texts, RecordingSender())
+    from scheduler.sending import SendReport, queue_care_team_alerts
+
+    queue_care_team_alerts(database, MONDAY_MORNING)
+    (alert,) = crashed.claim(MONDAY_MORNING, SendReport())
+    assert crashed._start_sending(alert, MONDAY_MORNING)  # then the process dies mid-request
+    later = MONDAY_MORNING + dt.timedelta(minutes=15)
+    assert housekeeping_job(database, settings, later) == 0  # nothing made unknown
+    sender = RecordingSender()
+    send_job(database, settings, texts, sender, later)
+    ((to, _body),) = sender.texts.values()
+    assert to == "+16175550199"
+    assert planned_rows(database)[0].status is PlanStatus.SENT

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+import pytest
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from click.testing import CliRunner
 
-from service.store.db import Base, Database, alembic_config, current_revision
+from service.domain.vocabulary import PlanStatus
+from service.store.db import Base, Database, alembic_config, current_revision, head_revision
+from service.store.models import PlannedMessage
+from service.tools.cli import main
+from tests.scheduler.test_sending import add_planned_rows
+from tests.support.reminder_helpers import add_subscriber
 
 
 def test_migrations_have_a_single_head() -> None:
@@ -17,6 +27,40 @@ def test_migrations_have_a_single_head() -> None:
 def test_database_is_at_the_head_and_matches_the_models(database: Database) -> None:
     script = ScriptDirectory.from_config(alembic_config(database.url))
     assert current_revision(database.url) == script.get_current_head()
+    with database.engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert differences == []
+
+
+def test_a_rollback_goes_one_migration_down_keeping_the_data_then_up_again(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    head = head_revision()
+    script = ScriptDirectory.from_config(alembic_config(database.url))
+    previous = str(script.get_revision(head).down_revision)
+    subscriber = add_subscriber(database, "+12125550101")
+    add_planned_rows(database, 1, dt.datetime(2027, 3, 1, 15))
+    with database.engine.begin() as connection:
+        connection.execute(sa.update(PlannedMessage).values(status=PlanStatus.ERROR))
+    database.dispose()
+    monkeypatch.setenv("DATABASE_URL", database.url)
+    try:
+        down = CliRunner().invoke(main, ["db", "downgrade", "--revision", previous])
+        assert down.exit_code == 0, down.output
+        assert f"database is at {previous}; the latest is {head}" in down.output
+        with database.engine.connect() as connection:
+            statuses = connection.execute(sa.text("SELECT status FROM planned_messages")).all()
+            people = connection.execute(sa.text("SELECT id FROM subscribers")).all()
+        assert statuses == [("unknown",)]  # a state the older code knows, never resent
+        assert (subscriber,) in people
+        database.dispose()
+    finally:
+        up = CliRunner().invoke(main, ["db", "upgrade"])
+    assert up.exit_code == 0, up.output
+    assert f"database is at {head} (latest)" in up.output
+    assert CliRunner().invoke(main, ["db", "current"]).output.strip() == (
+        f"database is at {head} (latest)"
+    )
     with database.engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert differences == []

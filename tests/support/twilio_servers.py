@@ -3,10 +3,14 @@
 Load it with `pytest_plugins = ["tests.support.twilio_servers"]`. Fixtures:
 - `prism_twilio` (session): Prism serving Twilio's OpenAPI description; validates every request.
 - `fake_twilio` (function): our own Twilio-compatible server that records requests and can be
-  scripted to answer with Twilio errors, HTTP 429/5xx, delays or dropped connections.
+  scripted to answer with Twilio errors, HTTP 429/5xx, delays, dropped connections, one SID
+  for several sends or a body that is not JSON, and can go down (connection refused) and come
+  back on the same port.
 
-CI runs `npm ci` and `python tests/twilio_spec/fetch_spec.py` first and sets
-BONELINE_REQUIRE_PRISM=1, so a missing Prism fails instead of skipping. Prism is pinned to 5.14.2:
+When Prism is missing, the `prism_twilio` fixture runs `npm ci` in tests/twilio_spec/ (the pinned
+package.json and package-lock.json live there) and `tests/twilio_spec/fetch_spec.py` fetches
+Twilio's description; CI sets BONELINE_REQUIRE_PRISM=1, so a missing Prism fails instead of
+skipping. Prism is pinned to 5.14.2:
 5.15 and later need Node 24, and Debian's Node is 20.
 """
 
@@ -35,7 +39,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.twilio_spec.fetch_spec import PATCHED_SPEC, REPO_ROOT, SpecUnavailable
+from tests.twilio_spec.fetch_spec import NODE_TOOLS_DIR, PATCHED_SPEC, SpecUnavailable
 from tests.twilio_spec.fetch_spec import fetch_patched_spec as _fetch_patched_spec
 
 TEST_ACCOUNT_SID = "AC" + "b0e1" * 8
@@ -47,7 +51,7 @@ TEST_FROM_NUMBER = "+15005550006"
 TEST_TO_NUMBER = "+16175550123"
 
 REQUIRE_PRISM_VARIABLE = "BONELINE_REQUIRE_PRISM"
-PRISM_BIN = REPO_ROOT / "node_modules" / ".bin" / "prism"
+PRISM_BIN = NODE_TOOLS_DIR / "node_modules" / ".bin" / "prism"
 PRISM_START_TIMEOUT_SECONDS = 60.0
 NPM_CI_TIMEOUT_SECONDS = 600.0
 TWILIO_ERROR_DOCS = "https://www.twilio.com/docs/errors/"
@@ -84,7 +88,7 @@ def _ensure_prism_installed() -> None:
     try:
         result = subprocess.run(
             [npm, "ci", "--no-audit", "--no-fund"],
-            cwd=REPO_ROOT,
+            cwd=NODE_TOOLS_DIR,
             capture_output=True,
             text=True,
             timeout=NPM_CI_TIMEOUT_SECONDS,
@@ -155,7 +159,7 @@ def prism_twilio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrismServ
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [str(PRISM_BIN), "mock", "-h", host, "-p", str(port), str(spec_path)],
-            cwd=REPO_ROOT,
+            cwd=NODE_TOOLS_DIR,
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -199,13 +203,18 @@ class RecordedRequest:
 
 @dataclass(frozen=True)
 class ScriptedResponse:
-    """What the fake answers to one request; body None means Twilio's normal success answer."""
+    """What the fake answers to one request; body None means Twilio's normal success answer.
+
+    `sid` makes a success answer carry that SID; `raw` answers those bytes instead of JSON.
+    """
 
     status: int = 0
     body: dict[str, Any] | None = None
     delay_seconds: float = 0.0
     drop_connection: bool = False
     headers: dict[str, str] = field(default_factory=dict)
+    sid: str | None = None
+    raw: bytes | None = None
 
 
 def twilio_error_body(code: int, status: int, message: str) -> dict[str, Any]:
@@ -246,15 +255,20 @@ class FakeTwilio:
         self._script: deque[ScriptedResponse] = deque()
         self._resources: dict[str, dict[str, Any]] = {}
         self._stopping = threading.Event()
-        self._server = _Server(("127.0.0.1", 0), _handler_for(self))
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
+        self._server: _Server | None = _Server(("127.0.0.1", 0), _handler_for(self))
+        self._thread = self._serving_thread(self._server)
+        host, port = self._server.server_address[:2]
+        self.port = int(port)
+        self.base_url = f"http://{host!s}:{port}"
+
+    @staticmethod
+    def _serving_thread(server: _Server) -> threading.Thread:
+        return threading.Thread(
+            target=server.serve_forever,
             kwargs={"poll_interval": 0.05},
             name="fake-twilio",
             daemon=True,
         )
-        host, port = self._server.server_address[:2]
-        self.base_url = f"http://{host!s}:{port}"
 
     def start(self) -> FakeTwilio:
         """Start serving."""
@@ -264,9 +278,25 @@ class FakeTwilio:
     def stop(self) -> None:
         """Stop serving and wake any scripted delay."""
         self._stopping.set()
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+        self._close()
+
+    def _close(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._thread.join(timeout=5)
+            self._server = None
+
+    def go_down(self) -> None:
+        """Stop listening: every request is refused (connection refused), as in an outage."""
+        self._close()
+
+    def come_back(self) -> None:
+        """Listen again on the same port, with everything recorded so far kept."""
+        if self._server is None:
+            self._server = _Server(("127.0.0.1", self.port), _handler_for(self))
+            self._thread = self._serving_thread(self._server)
+            self._thread.start()
 
     # Scripting: each queued answer is used by one request, in order; then success again.
 
@@ -287,6 +317,17 @@ class FakeTwilio:
         headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
         body = twilio_error_body(code, status, text)
         self._queue(ScriptedResponse(status, body, headers=headers), times)
+
+    def queue_sid(self, sid: str, times: int = 1) -> None:
+        """Answer the next requests with success, each carrying this same SID (a broken gateway)."""
+        self._queue(ScriptedResponse(sid=sid), times)
+
+    def queue_raw(
+        self, raw: bytes, status: int = 201, content_type: str = "text/html", times: int = 1
+    ) -> None:
+        """Answer the next requests with these bytes instead of Twilio's JSON."""
+        headers = {"Content-Type": content_type}
+        self._queue(ScriptedResponse(status, raw=raw, headers=headers), times)
 
     def queue_delay(self, seconds: float, times: int = 1) -> None:
         """Hold the next requests this long before answering with success (provokes timeouts)."""
@@ -509,19 +550,26 @@ def _handler_for(fake: FakeTwilio) -> type[BaseHTTPRequestHandler]:
                 return
             if account_sid is None:
                 status, body = 401, twilio_error_body(20003, 401, _ERROR_MESSAGES[20003])
+            elif script.raw is not None:
+                self._send(script.status, script.raw, script.headers)
+                return
             elif script.body is not None:
                 status, body = script.status, script.body
             else:
                 status, body = fake._success(request)
                 if status < 300:
+                    if script.sid is not None:
+                        body = {**body, "sid": script.sid}
                     fake._remember(body)
             self._send_json(status, body, script.headers)
 
         def _send_json(self, status: int, body: dict[str, Any], headers: dict[str, str]) -> None:
-            payload = json.dumps(body).encode()
+            json_type = {"Content-Type": "application/json; charset=utf-8"}
+            self._send(status, json.dumps(body).encode(), {**json_type, **headers})
+
+        def _send(self, status: int, payload: bytes, headers: dict[str, str]) -> None:
             try:
                 self.send_response(status)
-                self.send_header("Content-Type", "application/json; charset=utf-8")
                 self.send_header("Content-Length", str(len(payload)))
                 for name, value in headers.items():
                     self.send_header(name, value)

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import os
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from service.store.db import current_revision
+from service.store.db import Database, current_revision, upgrade
 from service.tools.cli import main
+from service.web import create_app
+from tests.support.reminder_helpers import add_subscriber
 
 
 def test_db_upgrade_builds_the_schema(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -213,3 +220,60 @@ def test_simulate_twice_on_one_database_answers_the_second_session_afresh(
     again = CliRunner().invoke(main, later, input=":advance 1w\n")
     assert again.exit_code == 0, again.output
     assert "] text: BoneLine:" in again.output
+
+
+def run_cli(tmp_path: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
+    """`boneline ARGUMENTS` in a fresh process with no Twilio settings, as an operator runs it."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("TWILIO_", "CARE_TEAM_", "SENTRY_"))
+    }
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
+    return subprocess.run(
+        [sys.executable, "-m", "service.tools.cli", *arguments],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+
+
+def test_tick_shows_no_web_demo_banner_and_a_dry_run_only_says_would_plan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
+    upgrade(url)
+    database = Database(url)
+    add_subscriber(database, "+12125550101", due_date=dt.date(2027, 3, 1))
+    database.dispose()
+    monkeypatch.setenv("DATABASE_URL", url)
+    caplog.set_level("INFO")
+    preview = CliRunner().invoke(main, ["tick", "--now", "2027-03-01T09:00:00Z", "--dry-run"])
+    assert "would plan 1 messages" in preview.output
+    assert "would plan 1 messages for 1 zone days" in caplog.text
+    assert not re.search(r"(?<!would )planned", preview.output + caplog.text)
+    # A real process, as an operator runs it: everything it prints to stdout and stderr.
+    tick = run_cli(tmp_path, "tick", "--now", "2027-03-01T09:00:00Z")
+    said = tick.stdout + tick.stderr
+    assert "DEMO MODE" not in said and "WITHOUT signature checks" not in said
+    assert "planned 1, sent 0, failed 0, unknown 0, errors 0, skipped 0, cancelled 0;" in said
+    assert "phone-line texts: sent 0" in said and "webhook alerts: posted 0" in said
+
+
+def test_the_readmes_twiml_example_is_what_the_service_answers(tmp_path: Path) -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### Text the local service") :]
+    posts = re.findall(r"curl -s localhost:5000/sms (.+)", section.split("```xml")[0])
+    shown = re.search(r"```xml\n(.*?)\n```", section, re.DOTALL)
+    assert posts and shown
+    url = f"sqlite:///{tmp_path / 'readme.sqlite3'}"
+    upgrade(url)
+    app = create_app({"DATABASE_URL": url, "TWILIO_AUTH_TOKEN": "", "TESTING": True})
+    client = app.test_client()
+    for post in posts:
+        form = dict(re.findall(r"-d '?(\w+)=([^' ]+(?: \d+)?)'?", post))
+        answer = client.post("/sms", data=form)
+    assert answer.get_data(as_text=True) == shown.group(1)
+    app.extensions["boneline"].db.dispose()

@@ -2,7 +2,9 @@
 
 Run from anywhere: `python tests/twilio_spec/fetch_spec.py`. It needs npm and the npm registry
 and nothing else from the internet. The package, its integrity and the file inside it are pinned
-in package.json under "twilioOpenApi"; `npm pack` fetches that one tarball without dependencies.
+in this folder's package.json (the test-only Node tools live here, not at the repository root,
+so a Procfile platform sees a Python app) under "twilioOpenApi"; `npm pack` fetches that one
+tarball without dependencies.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SPEC_DIR = Path(__file__).resolve().parent
+# package.json, package-lock.json and (after `npm ci`) node_modules/ for the tests' Node tools.
+NODE_TOOLS_DIR = SPEC_DIR
 PATCHED_SPEC = SPEC_DIR / "twilio_api_v2010.patched.json"
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 SOURCE_MARK = "x-boneline-source"
@@ -32,7 +36,7 @@ class SpecUnavailable(RuntimeError):
     """The Twilio OpenAPI description could not be fetched or checked."""
 
 
-def pinned_source(root: Path = REPO_ROOT) -> dict[str, str]:
+def pinned_source(root: Path = NODE_TOOLS_DIR) -> dict[str, str]:
     """The package, integrity and file of Twilio's description, as pinned in package.json."""
     manifest = json.loads((root / "package.json").read_text(encoding="utf-8"))
     pin: dict[str, str] = manifest["twilioOpenApi"]
@@ -44,7 +48,7 @@ def _source_label(pin: dict[str, str]) -> str:
     return f"{pin['package']} {pin['file']} {pin['integrity']}"
 
 
-def is_current(path: Path = PATCHED_SPEC, root: Path = REPO_ROOT) -> bool:
+def is_current(path: Path = PATCHED_SPEC, root: Path = NODE_TOOLS_DIR) -> bool:
     """Whether the patched description exists and was made from the pinned source."""
     if not path.is_file():
         return False
@@ -131,7 +135,7 @@ def patch_form_arrays(spec: dict[str, Any]) -> int:
 
 
 def fetch_patched_spec(
-    output: Path = PATCHED_SPEC, root: Path = REPO_ROOT, force: bool = False
+    output: Path = PATCHED_SPEC, root: Path = NODE_TOOLS_DIR, force: bool = False
 ) -> Path:
     """Make sure output holds the pinned Twilio description, patched for Prism."""
     if not force and is_current(output, root):

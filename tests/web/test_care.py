@@ -7,17 +7,34 @@ import re
 from collections.abc import Iterator
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.security import generate_password_hash
 
-from service.domain.vocabulary import Channel, ConsentAction, Direction, Stage, Status
+from service.domain.clock import utcnow
+from service.domain.vocabulary import (
+    Channel,
+    ConsentAction,
+    Direction,
+    PlanStatus,
+    Stage,
+    Status,
+)
 from service.flows.care_queue import CareTeamConfigError, program_overview
+from service.store import escalations, heartbeats, planned
 from service.store.db import Database
-from service.store.models import ConsentEvent, Escalation, Message, Subscriber
+from service.store.models import (
+    ConsentEvent,
+    Escalation,
+    LoginFailure,
+    Message,
+    PlannedMessage,
+    Subscriber,
+)
 from service.web import create_app
 from service.web.care_login import StaffLogin, hash_password, parse_accounts
-from tests.conftest import app_config
+from tests.conftest import TwilioPost, app_config
 from tests.support.care_helpers import (
     FAST_HASH,
     SHARED_PASSWORD,
@@ -26,6 +43,7 @@ from tests.support.care_helpers import (
     log_in,
     use_fast_password_hashing,
 )
+from tests.support.sms_helpers import sms_form
 
 STAFF_PASSWORD = "dana's own long password"
 
@@ -185,10 +203,14 @@ def test_session_cookie_is_secure_when_the_request_is_https(
     secure = app.test_client()
     secure.get("/care/login", base_url="https://localhost")
     token = csrf_token(secure, "https://localhost/care/login")
-    response = secure.post(
-        "https://localhost/care/login",
-        data={"csrf_token": token, "name": "Ana", "password": SHARED_PASSWORD},
-    )
+    form = {"csrf_token": token, "name": "Ana", "password": SHARED_PASSWORD}
+    # Over https, Flask-WTF also wants the browser's Referer from this same site.
+    elsewhere = {"Referer": "https://evil.example/care/login"}
+    assert secure.post(
+        "https://localhost/care/login", data=form, headers=elsewhere
+    ).status_code == (400)
+    same_site = {"Referer": "https://localhost/care/login"}
+    response = secure.post("https://localhost/care/login", data=form, headers=same_site)
     assert response.status_code == 302
     assert "Secure" in response.headers["Set-Cookie"]
     app.extensions["boneline"].db.dispose()
@@ -200,6 +222,75 @@ def test_too_many_wrong_passwords_are_slowed_down(care: FlaskClient) -> None:
     response = log_in(care, password=SHARED_PASSWORD)
     assert response.status_code == 429
     assert "Wait 15 minutes" in response.get_data(as_text=True)
+
+
+def care_process(database: Database) -> Flask:
+    """One more web process (a gunicorn worker, or the app after a restart) on the database."""
+    return create_app(
+        app_config(database.url, CARE_TEAM_PASSWORD=SHARED_PASSWORD, SECRET_KEY="test secret key")
+    )
+
+
+def test_wrong_passwords_count_across_web_processes_and_survive_a_restart(
+    database: Database,
+) -> None:
+    first, second = care_process(database), care_process(database)
+    for _ in range(3):
+        assert log_in(first.test_client(), password="guess").status_code == 401
+    for _ in range(2):
+        assert log_in(second.test_client(), password="guess").status_code == 401
+    # Five wrong passwords in all, split over two workers: both now refuse that address.
+    assert log_in(first.test_client()).status_code == 429
+    assert log_in(second.test_client()).status_code == 429
+    restarted = care_process(database)
+    assert log_in(restarted.test_client()).status_code == 429
+    # Another address is not held back.
+    other = restarted.test_client()
+    other.environ_base["REMOTE_ADDR"] = "203.0.113.9"
+    assert log_in(other).status_code == 302
+    with database.Session() as session:
+        clients = session.scalars(sa.select(LoginFailure.client)).all()
+    assert len(clients) == 5 and "127.0.0.1" not in "".join(clients)  # a hash, not the address
+    for app in (first, second, restarted):
+        app.extensions["boneline"].db.dispose()
+
+
+def test_wrong_passwords_are_forgotten_after_a_right_one_and_after_15_minutes(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = care_process(database)
+    for _ in range(4):
+        assert log_in(app.test_client(), password="guess").status_code == 401
+    assert log_in(app.test_client()).status_code == 302
+    for _ in range(5):
+        assert log_in(app.test_client(), password="guess").status_code == 401
+    assert log_in(app.test_client()).status_code == 429
+    later = utcnow() + dt.timedelta(minutes=16)
+    monkeypatch.setattr("service.web.care.utcnow", lambda: later)
+    assert log_in(app.test_client()).status_code == 302
+    app.extensions["boneline"].db.dispose()
+
+
+def test_the_form_token_is_flask_wtfs_signed_token_and_a_foreign_one_is_refused(
+    care: FlaskClient, database: Database
+) -> None:
+    token = csrf_token(care)
+    assert token.count(".") == 2  # itsdangerous-signed, as Flask-WTF makes them
+    other_app = create_app(
+        app_config(database.url, CARE_TEAM_PASSWORD=SHARED_PASSWORD, SECRET_KEY="another key")
+    )
+    foreign = csrf_token(other_app.test_client())
+    form = {"name": "Ana", "password": SHARED_PASSWORD}
+    refused = care.post("/care/login", data={**form, "csrf_token": foreign})
+    assert refused.status_code == 400
+    assert "The form expired" in refused.get_data(as_text=True)
+    assert care.post("/care/login", data={**form, "csrf_token": token}).status_code == 302
+    other_app.extensions["boneline"].db.dispose()
+
+
+def test_twilio_webhooks_need_no_form_token(twilio_post: TwilioPost, care_app: Flask) -> None:
+    response = twilio_post("/sms", sms_form("HELP"))
+    assert response.status_code == 200
 
 
 def test_care_pages_are_not_cached_or_framed(staff: FlaskClient) -> None:
@@ -483,3 +574,60 @@ def test_program_page_shows_the_numbers_as_tables(staff: FlaskClient, database: 
     assert '<th scope="row">Phone calls</th><td class="num">1</td>' in html
     assert '<table id="weekly">' in html
     assert 'class="chart" aria-hidden="true"' in html
+
+
+# --- the status line and the alert banner ---------------------------------------------------
+
+
+def test_the_status_line_says_when_the_scheduler_last_sent_and_what_waits(
+    staff: FlaskClient, database: Database
+) -> None:
+    assert "Scheduler: no send pass yet. Is the scheduler running?" in page(staff, "/care")
+    heartbeats.record_pass(
+        database, heartbeats.SEND_JOB, utcnow() - dt.timedelta(minutes=3), "host:1", "sent 1"
+    )
+    html = page(staff, "/care/program")
+    assert "Scheduler: last send pass 3 minutes ago." in html
+    assert "Messages waiting: 0. Failed alerts: 0." in html
+    assert 'role="alert"' not in html
+    heartbeats.record_pass(
+        database, heartbeats.SEND_JOB, utcnow() - dt.timedelta(hours=2), "host:1", "sent 1"
+    )
+    assert "last send pass 2 hours ago. Is the scheduler running?" in page(staff, "/care")
+
+
+def test_an_alert_that_could_not_be_sent_shows_a_red_banner_until_it_is_handled(
+    staff: FlaskClient, database: Database
+) -> None:
+    now = utcnow()
+    sms_failed = add_escalation(database, created_at=now)
+    webhook_failed = add_escalation(database, created_at=now)
+    with database.engine.begin() as connection:
+        planned.queue_care_team_alerts(database, connection, now, dt.timedelta(days=1))
+        alert_id = connection.execute(
+            sa.select(PlannedMessage.id).where(PlannedMessage.escalation_id == sms_failed)
+        ).scalar_one()
+        connection.execute(sa.delete(PlannedMessage).where(PlannedMessage.id != alert_id))
+    with database.Session.begin() as session:
+        sending = session.get(PlannedMessage, alert_id)
+        assert sending is not None
+        sending.attempts, sending.status = 1, PlanStatus.SENDING
+    assert "alert-banner" not in page(staff, "/care")  # on its way, not failed
+    with database.Session.begin() as session:
+        planned.retry_alert_later(session, alert_id, now, 20503, "HTTP 503", now)
+        escalations.note_webhook_failure(session, webhook_failed, now, "connection refused")
+    html = page(staff, "/care")
+    banner = re.search(r'<div class="alert-banner" role="alert".*?</div>', html, re.S)
+    assert banner, html
+    assert "2 care-team alerts could not be sent." in banner.group()
+    assert f"/care/escalations/{sms_failed}" in banner.group()
+    assert f"/care/escalations/{webhook_failed}" in banner.group()
+    assert "Failed alerts: 2." in html
+    assert "Messages waiting: 1." in html  # the alert itself, due again now
+
+    for escalation_id in (sms_failed, webhook_failed):
+        path = f"/care/escalations/{escalation_id}"
+        form = {"csrf_token": csrf_token(staff, path), "note": "Called back"}
+        assert staff.post(f"{path}/handle", data=form).status_code == 302
+    html = page(staff, "/care")
+    assert "alert-banner" not in html and "Failed alerts: 0." in html

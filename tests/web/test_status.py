@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 
+import pytest
 import sqlalchemy as sa
 from flask import Flask
 
@@ -181,3 +183,31 @@ def test_callbacks_racing_for_one_twiml_reply_name_it_once_and_end_at_the_latest
     reply = logged(database, reply_sid)
     assert (reply.message_id, reply.status) == ("enroll.ask_stage", "delivered")
     assert 1 <= moved.count(True) <= 2  # sent then delivered, or delivered first
+
+
+def test_an_undelivered_text_is_logged_with_its_cause_and_the_masked_number(
+    app: Flask, twilio_post: TwilioPost, caplog: pytest.LogCaptureFixture
+) -> None:
+    add_sent(app.extensions["boneline"].db, SMS_SID)
+    twilio_post("/sms/status", sms_status("undelivered", ErrorCode="30003"))
+    [line] = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert line == (
+        f"text {SMS_SID} to ***0101: undelivered, Twilio code 30003 "
+        "(the number may be unreachable); not retried"
+    )
+
+
+@pytest.mark.parametrize(
+    ("attempts", "next_step"), [(1, "will be tried again in 2 hours"), (3, "not retried")]
+)
+def test_an_unanswered_call_is_logged_with_what_happens_next(
+    app: Flask,
+    twilio_post: TwilioPost,
+    caplog: pytest.LogCaptureFixture,
+    attempts: int,
+    next_step: str,
+) -> None:
+    add_sent(app.extensions["boneline"].db, CALL_SID, Channel.VOICE, attempts=attempts)
+    twilio_post("/voice/status", call_status("no-answer"))
+    [line] = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert line == f"call {CALL_SID} to ***0101: no-answer; {next_step}"
