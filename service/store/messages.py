@@ -260,6 +260,90 @@ def queue_text(
     )
 
 
+# The message log's catalog id for a text a care-team member wrote on an escalation's page.
+CARE_TEXT = "care.text"
+
+
+def log_care_text(
+    connection: sa.Connection | Session,
+    subscriber_id: int | None,
+    phone: str,
+    body: str,
+    now: dt.datetime,
+) -> int:
+    """Log a text a care-team member is sending now (CLAIMED: this request sends it, no send
+    pass may); its row id."""
+    return int(
+        connection.execute(
+            sa.insert(MESSAGES)
+            .values(
+                subscriber_id=subscriber_id,
+                phone=phone,
+                direction=Direction.OUTBOUND,
+                channel=Channel.SMS,
+                body=body,
+                message_id=CARE_TEXT,
+                status=MessageStatus.CLAIMED,
+                created_at=now,
+                updated_at=now,
+            )
+            .returning(MESSAGES.c.id)
+        ).scalar_one()
+    )
+
+
+def log_call_answer(
+    connection: sa.Connection | Session,
+    subscriber_id: int | None,
+    phone: str,
+    answer_id: str,
+    now: dt.datetime,
+) -> None:
+    """Log a check-in call's answer (a key or a word) as an inbound call row named by the
+    answer's message id, the same id a text answer's reply carries; no words are kept."""
+    connection.execute(
+        sa.insert(MESSAGES).values(
+            subscriber_id=subscriber_id,
+            phone=phone,
+            direction=Direction.INBOUND,
+            channel=Channel.VOICE,
+            body="",
+            message_id=answer_id,
+            status=MessageStatus.RECEIVED,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+
+
+def return_to_outbox(
+    connection: sa.Connection | Session, message_id: int, now: dt.datetime
+) -> None:
+    """A claimed text that provably did not reach Twilio: WAITING, for the next send pass."""
+    connection.execute(
+        sa.update(MESSAGES)
+        .where(MESSAGES.c.id == message_id, MESSAGES.c.status == MessageStatus.CLAIMED)
+        .values(status=MessageStatus.WAITING, updated_at=now)
+    )
+
+
+def conversation(
+    session: Session,
+    phone: str,
+    since: dt.datetime,
+    until: dt.datetime | None,
+    limit: int,
+) -> Sequence[Message]:
+    """A number's texts both ways between two times, oldest first (the latest `limit`)."""
+    query = sa.select(Message).where(
+        Message.phone == phone, Message.channel == Channel.SMS, Message.created_at >= since
+    )
+    if until is not None:
+        query = query.where(Message.created_at <= until)
+    latest = query.order_by(Message.created_at.desc(), Message.id.desc()).limit(limit)
+    return list(reversed(session.scalars(latest).all()))
+
+
 def log_submitted(
     connection: sa.Connection | Session,
     *,
