@@ -246,11 +246,12 @@ def start_session(who: LoggedIn, now: dt.datetime) -> None:
 
 
 def _logged_out(reason: str) -> BaseResponse:
-    """End the session; a page goes to the login form (and back after), a refresh gets 401."""
-    if current_user():
-        session.clear()  # (a visitor's session may hold a message for the login form)
+    """End the session; a page goes to the login form (and back after), a refresh gets 401
+    (and leaves the session for the next page to end, so that page can say why)."""
     if request.endpoint in POLL_ENDPOINTS:
         abort(401, description="Logged out")
+    if current_user():
+        session.clear()  # (a visitor's session may hold a message for the login form)
     if reason:
         flash(reason)
     target = request.full_path.rstrip("?") if request.method == "GET" else None
