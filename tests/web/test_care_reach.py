@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from html import unescape
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from html import unescape
 
 import pytest
 import sqlalchemy as sa
