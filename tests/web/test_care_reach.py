@@ -7,6 +7,7 @@ import datetime as dt
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from typing import Any, TypeVar
 from html import unescape
 
 import pytest
@@ -52,6 +53,7 @@ from tests.support.twilio_servers import (
 )
 
 FULL_NUMBER = "2125550143"
+T = TypeVar("T")
 
 
 @pytest.fixture(autouse=True)
@@ -60,7 +62,9 @@ def fast_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     use_fast_password_hashing(monkeypatch)
 
 
-def reach_config(database: Database, fake_twilio: FakeTwilio, **overrides: object) -> dict:  # type: ignore[type-arg]
+def reach_config(
+    database: Database, fake_twilio: FakeTwilio, **overrides: object
+) -> dict[str, Any]:
     """The app with the care page on, sending through the fake Twilio server."""
     return app_config(
         database.url,
@@ -115,15 +119,18 @@ def html(client: FlaskClient, path: str, status: int = 200) -> str:
 
 
 def detail(escalation_id: int) -> str:
+    """An escalation's page."""
     return f"/care/escalations/{escalation_id}"
 
 
-def rows(database: Database, model: type) -> list:  # type: ignore[type-arg]
+def rows(database: Database, model: type[T]) -> list[T]:
+    """Every row of one model."""
     with database.Session() as session:
         return list(session.scalars(sa.select(model)))
 
 
 def twiml(response_text: str) -> ET.Element:
+    """A TwiML answer, parsed."""
     return ET.fromstring(response_text)
 
 
@@ -491,6 +498,7 @@ def test_a_call_twilio_refuses_is_shown_as_not_placed(
 
 
 def send(client: FlaskClient, escalation: int, words: str) -> int:
+    """Send a text from the escalation's page; the answer's status."""
     return form_post(
         client, f"{detail(escalation)}/text", detail(escalation), words=words
     ).status_code
