@@ -7,8 +7,8 @@ import datetime as dt
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
-from typing import Any, TypeVar
 from html import unescape
+from typing import Any, TypeVar
 
 import pytest
 import sqlalchemy as sa
