@@ -204,26 +204,46 @@ def _thread(
         if contact.kind is ContactKind.TEXT and contact.message_row_id is not None
     }
     if escalation.phone:
+        # From the text that raised the flag (several can share its second in the simulator).
+        trigger = messages.text_logged_at(
+            session, escalation.phone, escalation.created_at, escalation.detail
+        )
         rows = messages.conversation(
-            session, escalation.phone, escalation.created_at, escalation.handled_at, THREAD_SHOWN
+            session,
+            escalation.phone,
+            since=escalation.created_at,
+            from_id=trigger,
+            until=escalation.handled_at,
+            limit=THREAD_SHOWN,
         )
         items.extend(_text_item(row, writers, escalation.language) for row in rows)
-    for contact in made:
-        if contact.kind is ContactKind.CALL:
-            items.append(
-                ThreadItem(
-                    key=f"c{contact.id}",
-                    at=contact.created_at,
-                    kind=ThreadKind.CALL,
-                    staff_name=contact.staff.name,
-                    outcome=call_outcome(
-                        contact.staff_call_status, contact.person_call_status, contact.error
-                    ),
-                    duration_seconds=contact.duration_seconds,
-                    error=contact.error or "",
-                )
-            )
-    return sorted(items, key=lambda item: (item.at, item.key))
+    calls = [
+        ThreadItem(
+            key=f"c{contact.id}",
+            at=contact.created_at,
+            kind=ThreadKind.CALL,
+            staff_name=contact.staff.name,
+            outcome=call_outcome(
+                contact.staff_call_status, contact.person_call_status, contact.error
+            ),
+            duration_seconds=contact.duration_seconds,
+            error=contact.error or "",
+        )
+        for contact in made
+        if contact.kind is ContactKind.CALL
+    ]
+    return _merge(items, calls)
+
+
+def _merge(texts: list[ThreadItem], calls: list[ThreadItem]) -> list[ThreadItem]:
+    """Texts in the order they were logged, each call before the first text logged after it."""
+    merged: list[ThreadItem] = []
+    pending = sorted(calls, key=lambda call: call.at)
+    for text in texts:
+        while pending and pending[0].at <= text.at:
+            merged.append(pending.pop(0))
+        merged.append(text)
+    return merged + pending
 
 
 def _text_item(row: Message, writers: dict[int, str], language: str) -> ThreadItem:

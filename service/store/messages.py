@@ -330,18 +330,39 @@ def return_to_outbox(
 def conversation(
     session: Session,
     phone: str,
+    *,
     since: dt.datetime,
+    from_id: int | None,
     until: dt.datetime | None,
     limit: int,
 ) -> Sequence[Message]:
-    """A number's texts both ways between two times, oldest first (the latest `limit`)."""
-    query = sa.select(Message).where(
-        Message.phone == phone, Message.channel == Channel.SMS, Message.created_at >= since
-    )
+    """A number's texts both ways, in the order they were logged (the latest `limit`): from
+    the logged text `from_id` on when it is known, else from the time `since`, until `until`."""
+    query = sa.select(Message).where(Message.phone == phone, Message.channel == Channel.SMS)
+    if from_id is not None:
+        query = query.where(Message.id >= from_id)
+    else:
+        query = query.where(Message.created_at >= since)
     if until is not None:
         query = query.where(Message.created_at <= until)
-    latest = query.order_by(Message.created_at.desc(), Message.id.desc()).limit(limit)
+    latest = query.order_by(Message.id.desc()).limit(limit)
     return list(reversed(session.scalars(latest).all()))
+
+
+def text_logged_at(session: Session, phone: str, at: dt.datetime, body: str) -> int | None:
+    """The id of the text this number sent at `at` with these words (what raised a red flag)."""
+    found: int | None = session.scalar(
+        sa.select(Message.id)
+        .where(
+            Message.phone == phone,
+            Message.direction == Direction.INBOUND,
+            Message.created_at == at,
+            Message.body == body,
+        )
+        .order_by(Message.id.desc())
+        .limit(1)
+    )
+    return found
 
 
 def log_submitted(

@@ -87,6 +87,8 @@ def reveal_number(escalation_id: int) -> BaseResponse:
 def call_now(escalation_id: int) -> BaseResponse:
     """Ring the staff member's own phone; when they press 1, Twilio dials the person."""
     settings = care_page().settings
+    # Twilio fetches the bridge's TwiML from our public address (the demo sender only prints).
+    ready = bool(settings.PUBLIC_BASE_URL) or not settings.can_send
     try:
         placed = care_contact.start_call(
             sessions(),
@@ -94,7 +96,7 @@ def call_now(escalation_id: int) -> BaseResponse:
             escalation_id,
             current_staff_id(),
             public_base_url=settings.PUBLIC_BASE_URL,
-            caller_id=settings.TWILIO_PHONE_NUMBER,
+            caller_id=settings.TWILIO_PHONE_NUMBER if ready else "",
             now=utcnow(),
         )
     except ReachError as error:
