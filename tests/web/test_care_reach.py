@@ -702,3 +702,39 @@ def test_the_first_look_is_recorded_once_and_later_steps_wait(database: Database
     again = escalation_page(database.Session, escalation, "Bo", utcnow() + dt.timedelta(hours=1))
     assert again is not None and again.timeline.first_viewed_by == "Ana"
     assert again.timeline.first_contact_at is None and again.timeline.handled_at is None
+
+
+def test_call_now_needs_the_public_address_twilio_fetches_the_bridge_from(
+    database: Database, fake_twilio: FakeTwilio, escalation_id: int
+) -> None:
+    app = create_app(reach_config(database, fake_twilio, PUBLIC_BASE_URL=""))
+    add_staff(database, "Ana")
+    client = app.test_client()
+    log_in(client, "Ana", NURSE_PASSWORD)
+    form_post(client, f"{detail(escalation_id)}/call", detail(escalation_id))
+    assert "a public address (PUBLIC_BASE_URL)" in html(client, detail(escalation_id))
+    assert fake_twilio.requests == [] and rows(database, CareContact) == []
+    app.extensions["boneline"].db.dispose()
+
+
+def test_the_thread_starts_at_the_text_that_raised_the_flag(
+    nurse: FlaskClient, database: Database
+) -> None:
+    # The simulator's clock stands still while you type: earlier texts can share the second.
+    moment = utcnow() - dt.timedelta(minutes=5)
+    with database.Session.begin() as session:
+        for body, direction in (
+            ("JOIN", Direction.INBOUND),
+            ("Welcome", Direction.OUTBOUND),
+            ("I have severe back pain", Direction.INBOUND),
+            ("Call your provider today.", Direction.OUTBOUND),
+        ):
+            session.add(
+                Message(phone=PERSON_PHONE, direction=direction, body=body, created_at=moment)
+            )
+    escalation = add_escalation(
+        database, phone=PERSON_PHONE, detail="I have severe back pain", created_at=moment
+    )
+    thread = html(nurse, f"{detail(escalation)}/thread")
+    assert "JOIN" not in thread and "Welcome" not in thread
+    assert thread.index("I have severe back pain") < thread.index("Call your provider today.")
