@@ -47,6 +47,10 @@ REFUSALS = {
     Refusal.OPTED_OUT: "They replied STOP, so they cannot get texts. Call them instead.",
     Refusal.EMPTY: "Write the text to send.",
 }
+DEMO = (
+    "Twilio is not set up here (local demo), so nothing really goes out: the terminal running "
+    "BoneLine prints what would be sent."
+)
 TEXT_RESULTS = {
     TextResult.SENT: "Your text was sent. Their replies show below.",
     TextResult.QUEUED: (
@@ -104,6 +108,8 @@ def call_now(escalation_id: int) -> BaseResponse:
     except SendError as error:
         flash(f"The call could not be placed ({error.cause}). Try again in a minute.")
     else:
+        if not settings.can_send:
+            flash(DEMO)
         flash(
             f"Your phone ({mask(placed.staff_phone)}) will ring now. Answer it and press 1: "
             "BoneLine then calls the person and connects you. They see the clinic's number."
@@ -137,6 +143,8 @@ def send_text(escalation_id: int) -> BaseResponse | tuple[str, int]:
         if error.refusal is Refusal.EMPTY:
             return render_detail(escalation_id, text_error=REFUSALS[Refusal.EMPTY]), 400
         return _refused(error, escalation_id)
+    if not care_page().settings.can_send:
+        flash(DEMO)
     flash(TEXT_RESULTS[result])
     target = url_for("care.escalation_detail", escalation_id=escalation_id)
     return redirect(f"{target}#thread")

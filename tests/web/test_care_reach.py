@@ -738,3 +738,21 @@ def test_the_thread_starts_at_the_text_that_raised_the_flag(
     thread = html(nurse, f"{detail(escalation)}/thread")
     assert "JOIN" not in thread and "Welcome" not in thread
     assert thread.index("I have severe back pain") < thread.index("Call your provider today.")
+
+
+def test_without_twilio_the_demo_prints_what_it_would_send_and_says_so(
+    database: Database, escalation_id: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = create_app(app_config(database.url, SECRET_KEY="k", TWILIO_PHONE_NUMBER=TEST_FROM_NUMBER))
+    add_staff(database, "Ana")
+    client = app.test_client()
+    log_in(client, "Ana", NURSE_PASSWORD)
+    assert send(client, escalation_id, "How are you?") == 302
+    form_post(client, f"{detail(escalation_id)}/call", detail(escalation_id))
+    page = html(client, detail(escalation_id))
+    assert "Twilio is not set up here (local demo)" in page
+    printed = capsys.readouterr().out
+    assert "would send to ***0143: BoneLine care team: How are you?" in printed
+    assert "would call the care team member at ***0101, then the person" in printed
+    assert FULL_NUMBER not in printed
+    app.extensions["boneline"].db.dispose()
