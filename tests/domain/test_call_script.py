@@ -88,7 +88,8 @@ def test_one_repeats_a_reminder_but_answers_yes_on_a_check_in() -> None:
 def test_every_voice_and_phone_text_in_the_catalog_is_used_and_every_used_one_exists(
     catalog: Catalog,
 ) -> None:
-    source = "".join((SERVICE / name).read_text() for name in ("phone_menu.py", "call_script.py"))
+    files = ("phone_menu.py", "call_script.py", "bridge.py")
+    source = "".join((SERVICE / name).read_text() for name in files)
     used = set(re.findall(r'"((?:voice|phone_text)\.[a-z_.]+[a-z])"', source))
     for node in phone_menu.NODES.values():
         used |= {node.prompt, node.simple, node.text_id} | ({node.lead} if node.lead else set())
