@@ -66,12 +66,6 @@ def open_escalations(sessions: Sessions) -> Sequence[Escalation]:
         return escalations.open_escalations(session)
 
 
-def escalation(sessions: Sessions, escalation_id: int) -> Escalation | None:
-    """One escalation, or None."""
-    with sessions() as session:
-        return escalations.get(session, escalation_id)
-
-
 @dataclass(frozen=True)
 class HandledSearch:
     """What the care team searches handled escalations by; empty fields match everything."""
