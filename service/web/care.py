@@ -98,7 +98,8 @@ ROLE_NAMES = {
     StaffRole.VIEWER: "view only",
 }
 DISABLED = (
-    "The care team page is turned off. Set CARE_TEAM_PASSWORD or CARE_TEAM_ACCOUNTS to turn it on."
+    "The care team page is turned off. Add a staff account (boneline staff add NAME --role "
+    "nurse), or set CARE_TEAM_PASSWORD or CARE_TEAM_ACCOUNTS, to turn it on."
 )
 SECURITY_HEADERS = {
     "Cache-Control": "no-store",
