@@ -35,6 +35,9 @@ class Settings:
     CARE_TEAM_WEBHOOK_URL: str = ""
     CARE_TEAM_WEBHOOK_SECRET: str = dataclasses.field(default="", repr=False)
     CLINIC_TIME_ZONE: str = "America/New_York"
+    # A care-page login ends after this many minutes without a click (the list's own
+    # refreshing does not count); 12 hours is the most a login lasts in any case.
+    CARE_IDLE_MINUTES: int = 30
     SECRET_KEY: str = dataclasses.field(default="", repr=False)
     # Local send windows as HH:MM-HH:MM ("" = no sends that day); clamped to 08:00-20:00.
     SEND_WINDOW_WEEKDAYS: str = "10:00-18:00"

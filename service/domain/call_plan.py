@@ -69,7 +69,16 @@ class Escalate:
     language: str
 
 
-Effect = SendText | Subscribe | OptOut | Escalate
+@dataclass(frozen=True)
+class AnswerCheckin:
+    """Log the person's answer to a check-in call, as a text answer is logged (the program page
+    counts check-ins answered yes, no or not at all)."""
+
+    # The answer's message id: `checkin_reply.pain` (yes) or `checkin_reply.no_pain` (no).
+    answer_id: str
+
+
+Effect = SendText | Subscribe | OptOut | Escalate | AnswerCheckin
 
 
 class BareHangupError(ValueError):

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from service.domain.call_plan import Ask, Effect, Escalate, Line, OptOut, Plan
+from service.domain.call_plan import AnswerCheckin, Ask, Effect, Escalate, Line, OptOut, Plan
 from service.words.keywords import normalize
 
 ANSWER_PATH = "/voice/reminder/answer"
@@ -172,12 +172,13 @@ def _back_pain(call: ReminderCall, has_text: Callable[[str], bool]) -> Plan:
     """Back pain: what to do now, and a record for the care team."""
     effect: Effect = Escalate("back_pain", f"{call.message_id}: answered yes", call.language)
     lines = (call.line("voice.safety.back_pain"), call.line("voice.reminder.goodbye"))
-    return Plan(say=lines, effects=(effect,))
+    return Plan(say=lines, effects=(effect, AnswerCheckin("checkin_reply.pain")))
 
 
 def _no_pain(call: ReminderCall, has_text: Callable[[str], bool]) -> Plan:
     """No back pain: a short word of encouragement."""
-    return Plan(say=(call.line("voice.checkin.no_pain"), call.line("voice.reminder.goodbye")))
+    lines = (call.line("voice.checkin.no_pain"), call.line("voice.reminder.goodbye"))
+    return Plan(say=lines, effects=(AnswerCheckin("checkin_reply.no_pain"),))
 
 
 OUTCOMES: dict[str, Callable[[ReminderCall, Callable[[str], bool]], Plan]] = {

@@ -24,6 +24,15 @@ def to_e164(raw: str, region: str = "US") -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def display(phone: str) -> str:
+    """A number written for people to read and dial: `+1 212-555-0143`."""
+    try:
+        number = phonenumbers.parse(phone)
+    except phonenumbers.NumberParseException:
+        return phone
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
 def mask(phone: str) -> str:
     """Hide all but the last four digits, for logs and the care team's alerts."""
     digits = phone.lstrip("+")

@@ -161,6 +161,44 @@ class LoopSignal(enum.StrEnum):
     PAUSED = "paused"
 
 
+class StaffRole(enum.StrEnum):
+    """What a care-team login may do.
+
+    Nurses and admins have their own account (`boneline staff add`) and may show a person's
+    number, call and text them; an admin also reads the access log. VIEWER is the shared demo
+    password and CARE_TEAM_ACCOUNTS: they may look at the page, never reach the person.
+    """
+
+    NURSE = "nurse"
+    ADMIN = "admin"
+    VIEWER = "viewer"
+
+
+class ContactKind(enum.StrEnum):
+    """How the care team reached a person from an escalation's page."""
+
+    CALL = "call"
+    TEXT = "text"
+
+
+class CallOutcome(enum.StrEnum):
+    """How a "Call now" from the care page is going, from both legs' statuses
+    (`domain.bridge.call_outcome`): Twilio rings the staff member, then dials the person."""
+
+    PLACING = "placing"  # asked Twilio; nothing reported yet
+    NOT_PLACED = "not_placed"  # Twilio refused the request or could not be reached
+    RINGING_STAFF = "ringing_staff"
+    STAFF_ANSWERED = "staff_answered"  # on the staff member's phone, before the person is dialed
+    STAFF_MISSED = "staff_missed"  # the staff member's phone did not answer, was busy or failed
+    NOT_CONNECTED = "not_connected"  # the staff member answered but hung up before dialing
+    RINGING_PERSON = "ringing_person"
+    TALKING = "talking"
+    ANSWERED = "answered"  # the person answered; the call is over (it has a duration)
+    NO_ANSWER = "no_answer"
+    BUSY = "busy"
+    FAILED = "failed"
+
+
 class PlanStatus(enum.StrEnum):
     """Where one planned message is on its way out."""
 

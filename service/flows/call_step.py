@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from service.domain import call_script, phone_menu
-from service.domain.call_plan import Escalate, OptOut, Plan, SendText, Subscribe
+from service.domain.call_plan import AnswerCheckin, Escalate, OptOut, Plan, SendText, Subscribe
 from service.domain.clock import local_date, utcnow
 from service.domain.phones import local_time_zone, mask
 from service.domain.vocabulary import (
@@ -243,10 +243,24 @@ def _escalate(
     )
 
 
+def _answer_checkin(
+    session: DbSession,
+    caller: Any,
+    effect: AnswerCheckin,
+    turn: CallTurn,
+    texts: Texts,
+    now: dt.datetime,
+) -> None:
+    """Log the key the person pressed to answer a check-in call (the answer, not their words)."""
+    subscriber_id = caller.id if caller is not None else None
+    messages.log_call_answer(session, subscriber_id, turn.phone, effect.answer_id, now)
+
+
 # Each effect's recorder, by the effect's type.
 EFFECTS: dict[type[Any], Callable[..., None]] = {
     Subscribe: _subscribe,
     OptOut: _opt_out,
     SendText: _send_text,
     Escalate: _escalate,
+    AnswerCheckin: _answer_checkin,
 }

@@ -18,6 +18,7 @@ from urllib3.exceptions import (
 )
 
 from service.config import Settings
+from service.domain.bridge import STAFF_RING_SECONDS
 from service.domain.phones import mask
 from service.domain.vocabulary import SendFailure
 from service.gateway.twilio_client import build_twilio_client
@@ -68,6 +69,18 @@ class Sender(Protocol):
         ...
 
 
+class CareSender(Protocol):
+    """What the care page sends through: a text, and a call that rings a staff member first."""
+
+    def send_sms(self, to: str, body: str) -> str:
+        """Send a text."""
+        ...
+
+    def place_bridge_call(self, to: str, url: str, status_callback: str) -> str:
+        """Ring a staff member's phone; `url` serves the TwiML once they answer."""
+        ...
+
+
 class TwilioSender:
     """The real sender: Twilio's REST API (or a compatible one at TWILIO_API_BASE_URL)."""
 
@@ -107,6 +120,25 @@ class TwilioSender:
         return self._create(
             lambda: self.client.calls.create(
                 to=to, from_=self.settings.TWILIO_PHONE_NUMBER, url=url, **options
+            )
+        )
+
+    def place_bridge_call(self, to: str, url: str, status_callback: str) -> str:
+        """Ring a staff member from our number; every step of the call reports its status.
+
+        No machine detection: the TwiML asks a person to press 1 before the person is dialed,
+        which a voicemail cannot do.
+        """
+        return self._create(
+            lambda: self.client.calls.create(
+                to=to,
+                from_=self.settings.TWILIO_PHONE_NUMBER,
+                url=url,
+                method="POST",
+                status_callback=status_callback,
+                status_callback_method="POST",
+                status_callback_event=list(CALL_STATUS_EVENTS),
+                timeout=STAFF_RING_SECONDS,
             )
         )
 
@@ -196,6 +228,12 @@ class PrintingSender:
         """Print the call instead of placing it."""
         self.sent.append(("call", to, url))
         self.echo(f"would call {mask(to)}: {url}")
+        return "CA" + uuid.uuid4().hex
+
+    def place_bridge_call(self, to: str, url: str, status_callback: str) -> str:
+        """Print the care team's call instead of placing it."""
+        self.sent.append(("bridge", to, url))
+        self.echo(f"would call the care team member at {mask(to)}, then the person: {url}")
         return "CA" + uuid.uuid4().hex
 
     def take(self) -> list[tuple[str, str, str]]:

@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import Gather, Say, VoiceResponse
 
+from service.domain.bridge import BridgeStep
 from service.domain.call_plan import Line, Plan
 from service.words.catalog import DEFAULT_LANGUAGE
 from service.words.texts import Texts
@@ -71,6 +72,48 @@ def render_twiml(plan: Plan, texts: Texts) -> str:
         _say(gather, line, texts)
     # Should Twilio ever fall through the <Gather>, the same URL hears it as silence.
     response.redirect(ask.action, method="POST")
+    return str(response)
+
+
+# The status events of the person's leg of a care-team bridge call.
+BRIDGE_STATUS_EVENTS = "initiated ringing answered completed"
+
+
+def render_bridge(step: BridgeStep, texts: Texts) -> str:
+    """The TwiML of one step of a care-team bridge call: a key to press, a dial, or goodbye."""
+    response = VoiceResponse()
+    if step.gather:
+        gather = response.gather(
+            input="dtmf",
+            num_digits=1,
+            action=step.gather,
+            method="POST",
+            timeout=GATHER_TIMEOUT,
+            action_on_empty_result=True,
+        )
+        for line in step.say:
+            _say(gather, line, texts)
+        return str(response)
+    for line in step.say:
+        _say(response, line, texts)
+    if step.dial is None:
+        response.hangup()
+        return str(response)
+    dial = step.dial
+    placed = response.dial(
+        caller_id=dial.caller_id or None,
+        action=dial.action,
+        method="POST",
+        timeout=dial.timeout,
+    )
+    placed.number(
+        dial.number,
+        url=dial.whisper,
+        method="POST",
+        status_callback=dial.status_callback,
+        status_callback_method="POST",
+        status_callback_event=BRIDGE_STATUS_EVENTS,
+    )
     return str(response)
 
 

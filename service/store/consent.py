@@ -12,7 +12,7 @@ from typing import cast
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from service.domain.vocabulary import ConsentAction, ConsentChannel
+from service.domain.vocabulary import ConsentAction, ConsentChannel, Status
 from service.store import subscribers
 from service.store.models import ConsentEvent
 
@@ -75,3 +75,23 @@ def record_opt_out(
         evidence=evidence,
         now=now,
     )
+
+
+def last_action(connection: sa.Connection | Session, phone: str) -> ConsentAction | None:
+    """The number's latest consent-log entry (opt-in or opt-out), or None if it has none."""
+    action: ConsentAction | None = connection.execute(
+        sa.select(CONSENT_EVENTS.c.action)
+        .where(CONSENT_EVENTS.c.phone == phone)
+        .order_by(CONSENT_EVENTS.c.occurred_at.desc(), CONSENT_EVENTS.c.id.desc())
+        .limit(1)
+    ).scalar()
+    return action
+
+
+def opted_out(connection: sa.Connection | Session, phone: str) -> bool:
+    """Whether the number said STOP and did not start again (its subscriber row is stopped,
+    or its latest consent-log entry is an opt-out: a stranger, or a STOP at the carrier)."""
+    person = subscribers.find_by_phone(connection, phone)
+    if person is not None and person.status is Status.STOPPED:
+        return True
+    return last_action(connection, phone) is ConsentAction.OPT_OUT

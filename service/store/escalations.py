@@ -113,6 +113,42 @@ def mark_handled(
     return True
 
 
+def note_first_view(session: Session, escalation_id: int, name: str, now: dt.datetime) -> bool:
+    """When someone on the care team first opened the escalation, and who; later views change
+    nothing. Whether this was the first."""
+    changed = session.execute(
+        sa.update(ESCALATIONS)
+        .where(ESCALATIONS.c.id == escalation_id, ESCALATIONS.c.first_viewed_at.is_(None))
+        .values(first_viewed_at=now, first_viewed_by=name[:MAX_NAME])
+    )
+    return bool(changed.rowcount)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class Reported:
+    """What the program page counts of one escalation."""
+
+    id: int
+    reason: str
+    created_at: dt.datetime
+    handled_at: dt.datetime | None
+
+
+def reported_since(session: Session, since: dt.datetime) -> list[Reported]:
+    """Escalations reported since `since`, oldest first."""
+    rows = session.execute(
+        sa.select(
+            ESCALATIONS.c.id,
+            ESCALATIONS.c.reason,
+            ESCALATIONS.c.created_at,
+            ESCALATIONS.c.handled_at,
+        )
+        .where(ESCALATIONS.c.created_at >= since)
+        .order_by(ESCALATIONS.c.created_at, ESCALATIONS.c.id)
+    )
+    return [Reported(*row) for row in rows]
+
+
 def next_unalerted(session: Session, since: dt.datetime, now: dt.datetime) -> Escalation | None:
     """The oldest recent escalation whose webhook alert has not gone and is due to be tried
     (never tried, or its backoff has passed), locked for this process."""

@@ -260,6 +260,111 @@ def queue_text(
     )
 
 
+# The message log's catalog id for a text a care-team member wrote on an escalation's page.
+CARE_TEXT = "care.text"
+
+
+def log_care_text(
+    connection: sa.Connection | Session,
+    subscriber_id: int | None,
+    phone: str,
+    body: str,
+    now: dt.datetime,
+) -> int:
+    """Log a text a care-team member is sending now (CLAIMED: this request sends it, no send
+    pass may); its row id."""
+    return int(
+        connection.execute(
+            sa.insert(MESSAGES)
+            .values(
+                subscriber_id=subscriber_id,
+                phone=phone,
+                direction=Direction.OUTBOUND,
+                channel=Channel.SMS,
+                body=body,
+                message_id=CARE_TEXT,
+                status=MessageStatus.CLAIMED,
+                created_at=now,
+                updated_at=now,
+            )
+            .returning(MESSAGES.c.id)
+        ).scalar_one()
+    )
+
+
+def log_call_answer(
+    connection: sa.Connection | Session,
+    subscriber_id: int | None,
+    phone: str,
+    answer_id: str,
+    now: dt.datetime,
+) -> None:
+    """Log a check-in call's answer (a key or a word) as an inbound call row named by the
+    answer's message id, the same id a text answer's reply carries; no words are kept."""
+    connection.execute(
+        sa.insert(MESSAGES).values(
+            subscriber_id=subscriber_id,
+            phone=phone,
+            direction=Direction.INBOUND,
+            channel=Channel.VOICE,
+            body="",
+            message_id=answer_id,
+            status=MessageStatus.RECEIVED,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+
+
+def return_to_outbox(
+    connection: sa.Connection | Session, message_id: int, now: dt.datetime
+) -> None:
+    """A claimed text that provably did not reach Twilio: WAITING, for the next send pass."""
+    connection.execute(
+        sa.update(MESSAGES)
+        .where(MESSAGES.c.id == message_id, MESSAGES.c.status == MessageStatus.CLAIMED)
+        .values(status=MessageStatus.WAITING, updated_at=now)
+    )
+
+
+def conversation(
+    session: Session,
+    phone: str,
+    *,
+    since: dt.datetime,
+    from_id: int | None,
+    until: dt.datetime | None,
+    limit: int,
+) -> Sequence[Message]:
+    """A number's texts both ways, in the order they were logged (the latest `limit`): from
+    the logged text `from_id` on when it is known, else from the time `since`, until `until`."""
+    query = sa.select(Message).where(Message.phone == phone, Message.channel == Channel.SMS)
+    if from_id is not None:
+        query = query.where(Message.id >= from_id)
+    else:
+        query = query.where(Message.created_at >= since)
+    if until is not None:
+        query = query.where(Message.created_at <= until)
+    latest = query.order_by(Message.id.desc()).limit(limit)
+    return list(reversed(session.scalars(latest).all()))
+
+
+def text_logged_at(session: Session, phone: str, at: dt.datetime, body: str) -> int | None:
+    """The id of the text this number sent at `at` with these words (what raised a red flag)."""
+    found: int | None = session.scalar(
+        sa.select(Message.id)
+        .where(
+            Message.phone == phone,
+            Message.direction == Direction.INBOUND,
+            Message.created_at == at,
+            Message.body == body,
+        )
+        .order_by(Message.id.desc())
+        .limit(1)
+    )
+    return found
+
+
 def log_submitted(
     connection: sa.Connection | Session,
     *,

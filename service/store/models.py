@@ -14,12 +14,14 @@ from service.domain.vocabulary import (
     Channel,
     ConsentAction,
     ConsentChannel,
+    ContactKind,
     Direction,
     EnrollmentStep,
     EscalationSource,
     MessageStatus,
     PlanStatus,
     Recipient,
+    StaffRole,
     Stage,
     Status,
 )
@@ -27,8 +29,10 @@ from service.store.db import Base
 from service.store.types import CleanString, CleanText
 
 __all__ = [
+    "AccessEntry",
     "Base",
     "CallStep",
+    "CareContact",
     "ConsentEvent",
     "Escalation",
     "LoginFailure",
@@ -36,6 +40,7 @@ __all__ = [
     "PlanRun",
     "PlannedMessage",
     "SchedulerHeartbeat",
+    "StaffAccount",
     "Subscriber",
 ]
 
@@ -156,6 +161,9 @@ class Escalation(Base):
     webhook_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
     webhook_next_at: Mapped[dt.datetime | None] = mapped_column()
     webhook_error: Mapped[str | None] = mapped_column(CleanString(200))
+    # When someone on the care team first opened its page, and who (the timeline's third step).
+    first_viewed_at: Mapped[dt.datetime | None] = mapped_column()
+    first_viewed_by: Mapped[str | None] = mapped_column(CleanString(64))
 
     subscriber: Mapped[Subscriber | None] = relationship()
 
@@ -249,3 +257,67 @@ class LoginFailure(Base):
     # A SHA-256 of where the login came from (the client address), never the address itself.
     client: Mapped[str] = mapped_column(CleanString(64))
     failed_at: Mapped[dt.datetime] = mapped_column(index=True)
+
+
+class StaffAccount(Base):
+    """A care-team member's own login (`boneline staff add`): a nurse or an admin."""
+
+    __tablename__ = "staff_accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(CleanString(64))
+    # The name as logins match it (case and spacing ignored): one account per name.
+    name_key: Mapped[str] = mapped_column(CleanString(64), unique=True)
+    role: Mapped[StaffRole] = mapped_column(_enum(StaffRole))
+    # Where "Call now" rings (E.164); None until an admin sets it.
+    phone: Mapped[str | None] = mapped_column(CleanString(20))
+    # A salted, slow hash (werkzeug's scrypt); never the password.
+    password_hash: Mapped[str] = mapped_column(CleanString(256))
+    # A one-time password printed by `boneline staff add`: it must be changed at first login.
+    password_temporary: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    last_login_at: Mapped[dt.datetime | None] = mapped_column()
+    disabled_at: Mapped[dt.datetime | None] = mapped_column()
+
+
+class AccessEntry(Base):
+    """Who saw which escalation's phone number, and when. Never any words a person wrote."""
+
+    __tablename__ = "access_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(sa.ForeignKey("staff_accounts.id"), index=True)
+    escalation_id: Mapped[int] = mapped_column(sa.ForeignKey("escalations.id"), index=True)
+    seen_at: Mapped[dt.datetime] = mapped_column(index=True)
+
+    staff: Mapped[StaffAccount] = relationship()
+
+
+class CareContact(Base):
+    """One call or text the care team made from an escalation's page, and how it went."""
+
+    __tablename__ = "care_contacts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    escalation_id: Mapped[int] = mapped_column(sa.ForeignKey("escalations.id"), index=True)
+    staff_id: Mapped[int] = mapped_column(sa.ForeignKey("staff_accounts.id"), index=True)
+    kind: Mapped[ContactKind] = mapped_column(_enum(ContactKind))
+    created_at: Mapped[dt.datetime] = mapped_column(index=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # A text: its row in the message log (its words and delivery status live there; the row
+    # goes when the person erases their data).
+    message_row_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("messages.id", ondelete="SET NULL"), index=True
+    )
+    # A call: Twilio rings the staff member's phone (this leg), then dials the person.
+    staff_call_sid: Mapped[str | None] = mapped_column(CleanString(64), unique=True)
+    staff_call_status: Mapped[MessageStatus | None] = mapped_column(_enum(MessageStatus, 24))
+    person_call_sid: Mapped[str | None] = mapped_column(CleanString(64))
+    person_call_status: Mapped[MessageStatus | None] = mapped_column(_enum(MessageStatus, 24))
+    # How long the person's leg lasted once they answered (Twilio's CallDuration).
+    duration_seconds: Mapped[int | None] = mapped_column()
+    # Why the call could not be placed, in a few words (HTTP 503, connection refused, ...).
+    error: Mapped[str | None] = mapped_column(CleanString(200))
+
+    staff: Mapped[StaffAccount] = relationship()

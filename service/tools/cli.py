@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import secrets
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 import yaml
@@ -16,18 +18,29 @@ from flask import Flask
 from service.config import Settings, load_settings
 from service.domain.clock import utcnow
 from service.domain.phones import mask
+from service.domain.vocabulary import StaffRole
+from service.flows import staff_accounts
 from service.flows.deployment import Deployment, default_instance_path, load_deployment
+from service.flows.staff_accounts import StaffError, StaffMember
 from service.gateway.error_reports import init_error_reports
 from service.logs import configure_logging
-from service.store.db import current_revision, downgrade, head_revision, upgrade
+from service.store.db import (
+    DatabaseUnavailable,
+    current_revision,
+    downgrade,
+    head_revision,
+    upgrade,
+)
 from service.web import create_app
-from service.web.care_login import hash_password
+from service.web.care_login import MIN_PASSWORD, hash_password
 from service.words.catalog import Catalog, CatalogError
 from service.words.content_check import check_catalog, format_table
 from service.words.texts import deployment_params
 
 if TYPE_CHECKING:
     from service.tools.simulate import Simulator
+
+T = TypeVar("T")
 
 
 def app_settings() -> Settings:
@@ -305,6 +318,131 @@ def care_hash_password(name: str, password: str) -> None:
         raise click.BadParameter("a name cannot contain commas or colons", param_hint="--name")
     password_hash = hash_password(password)
     click.echo(f"{name}:{password_hash}" if name else password_hash)
+
+
+@main.group()
+def staff() -> None:
+    """Care-team accounts: nurses and admins who log in to /care with their own password."""
+
+
+def _staff_deployment() -> Deployment:
+    """The deployment the web app uses (the same database)."""
+    return load_deployment()
+
+
+def _password_for() -> tuple[str, bool]:
+    """The password piped on standard input, else a new one-time password (and whether it is)."""
+    if not sys.stdin.isatty():
+        piped = sys.stdin.readline().rstrip("\r\n")
+        if piped:
+            if len(piped) < MIN_PASSWORD:
+                raise click.BadParameter(
+                    f"use at least {MIN_PASSWORD} characters", param_hint="the password"
+                )
+            return piped, False
+    return secrets.token_urlsafe(12), True
+
+
+def _staff_action(action: Callable[[Deployment], T]) -> T:
+    """Run one account change on the web app's database, with plain errors."""
+    boneline = _staff_deployment()
+    try:
+        return action(boneline)
+    except StaffError as error:
+        raise click.ClickException(str(error)) from error
+    except DatabaseUnavailable as error:
+        raise click.ClickException(
+            "cannot use the database: check DATABASE_URL and run `boneline db upgrade`"
+        ) from error
+    finally:
+        boneline.db.dispose()
+
+
+def _describe(member: StaffMember) -> str:
+    """One account in a line (the phone masked)."""
+    phone = mask(member.phone) if member.phone else "no phone"
+    state = "disabled" if member.disabled else "active"
+    if member.temporary_password and not member.disabled:
+        state += ", one-time password not changed yet"
+    return f"{member.name}: {member.role.value}, {phone}, {state}"
+
+
+@staff.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["nurse", "admin"]), required=True)
+@click.option("--phone", default=None, help="Where Call now rings them, like +12125550101.")
+def staff_add(name: str, role: str, phone: str | None) -> None:
+    """Add a nurse or an admin (pipe a password in, or get a one-time password)."""
+    password, temporary = _password_for()
+    member = _staff_action(
+        lambda boneline: staff_accounts.add_member(
+            boneline.db.Session,
+            name,
+            StaffRole(role),
+            phone,
+            hash_password(password),
+            temporary=temporary,
+            region=boneline.settings.DEFAULT_REGION,
+            now=utcnow(),
+        )
+    )
+    click.echo(f"added {_describe(member)}")
+    if temporary:
+        click.echo(f"one-time password: {password}")
+        click.echo("Give it to them privately; they choose their own at their first login.")
+
+
+@staff.command("disable")
+@click.argument("name")
+def staff_disable(name: str) -> None:
+    """Stop an account logging in (at once, even if it is logged in now)."""
+    changed = _staff_action(
+        lambda boneline: staff_accounts.disable_member(boneline.db.Session, name, utcnow())
+    )
+    click.echo(f"disabled {' '.join(name.split())}" if changed else "it was already disabled")
+
+
+@staff.command("list")
+def staff_list() -> None:
+    """List every account."""
+    members = _staff_action(lambda boneline: staff_accounts.members(boneline.db.Session))
+    if not members:
+        click.echo("no staff accounts yet; add one with `boneline staff add NAME --role nurse`")
+    for member in members:
+        click.echo(_describe(member))
+
+
+@staff.command("phone")
+@click.argument("name")
+@click.argument("phone", required=False)
+def staff_phone(name: str, phone: str | None) -> None:
+    """Set where Call now rings them (leave the number out to remove it)."""
+    member = _staff_action(
+        lambda boneline: staff_accounts.set_phone(
+            boneline.db.Session,
+            name,
+            phone,
+            region=boneline.settings.DEFAULT_REGION,
+            now=utcnow(),
+        )
+    )
+    click.echo(f"changed {_describe(member)}")
+
+
+@staff.command("password")
+@click.argument("name")
+def staff_password(name: str) -> None:
+    """Give an account a new password (pipe one in, or get a one-time password)."""
+    password, temporary = _password_for()
+    member = _staff_action(
+        lambda boneline: staff_accounts.set_password(
+            boneline.db.Session, name, hash_password(password), temporary=temporary, now=utcnow()
+        )
+    )
+    click.echo(f"new password for {member.name}")
+    if temporary:
+        click.echo(f"one-time password: {password}")
+        click.echo("Give it to them privately; they choose their own at their next login.")
 
 
 if __name__ == "__main__":

@@ -47,10 +47,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)  # type: ignore[method-assign]
     app.extensions["boneline"] = Deployment.from_settings(settings)
 
-    from service.web import care, health, sms, status, voice
+    from service.web import bridge, care, health, sms, status, voice
 
     app.register_blueprint(sms.bp)
     app.register_blueprint(voice.bp)
+    app.register_blueprint(bridge.bp)
     app.register_blueprint(status.bp)
     app.register_blueprint(health.bp)
     care.init_app(app, settings)

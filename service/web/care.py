@@ -16,6 +16,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     has_request_context,
     redirect,
     render_template,
@@ -29,21 +30,28 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from service.config import Settings
 from service.domain.clock import utcnow
-from service.domain.phones import mask
-from service.flows import care_queue, health
+from service.domain.phones import display, mask
+from service.domain.vocabulary import CallOutcome, MessageStatus, StaffRole
+from service.flows import care_queue, health, staff_accounts
+from service.flows.care_contact import FROM_LINE
 from service.flows.care_queue import (
     HANDLED_SHOWN,
     MAX_NAME,
     MAX_NOTE,
     HandledSearch,
     HandleResult,
+    ThreadItem,
+    ThreadKind,
     clinic_zone,
     local_time,
 )
 from service.flows.health import OperationsStatus
+from service.flows.staff_accounts import StaffMember
 from service.flows.staff_logins import LoginThrottle
+from service.gateway.sender import CareSender, sender_for
 from service.store.db import DatabaseUnavailable, Sessions
-from service.web.care_login import StaffLogin
+from service.web.care_login import LoggedIn, StaffLogin
+from service.words.segments import sms_form
 
 log = logging.getLogger(__name__)
 
@@ -56,17 +64,42 @@ bp = Blueprint(
 )
 
 USER_KEY = "care_user"
+# The staff account's id (none for the shared password), its role, when the person last did
+# something (for the idle timeout), and the escalations whose number they chose to see.
+STAFF_KEY = "care_staff_id"
+ROLE_KEY = "care_role"
+SEEN_KEY = "care_last_seen"
+REVEALED_KEY = "care_revealed"
 CSRF_FIELD = "csrf_token"
 CSRF_REFUSED = "The form expired. Go back, reload the page and try again."
 # Flask-WTF's CSRF protection, checked by the /care blueprint only (see `guard`).
 csrf = CSRFProtect()
 PUBLIC_ENDPOINTS = frozenset({"care.login", "care.login_form", "care.static"})
+# What the page's own scripts fetch on a timer: answered 401 when logged out, and not counted
+# as activity (a page left open must still log out when nobody uses it).
+POLL_ENDPOINTS = frozenset({"care.open_rows", "care.escalation_thread"})
+# What a staff member with a one-time password may do before choosing their own.
+PASSWORD_ENDPOINTS = frozenset({"care.password_form", "care.change_password", "care.logout"})
 # Views drawn with the header (the status line) and room for the alert banner.
 FULL_PAGES = frozenset(
-    {"care.open_list", "care.escalation_detail", "care.handle", "care.handled_list", "care.program"}
+    {
+        "care.open_list",
+        "care.escalation_detail",
+        "care.handle",
+        "care.handled_list",
+        "care.program",
+        "care.send_text",
+        "care.access_log",
+    }
 )
+ROLE_NAMES = {
+    StaffRole.NURSE: "nurse",
+    StaffRole.ADMIN: "admin",
+    StaffRole.VIEWER: "view only",
+}
 DISABLED = (
-    "The care team page is turned off. Set CARE_TEAM_PASSWORD or CARE_TEAM_ACCOUNTS to turn it on."
+    "The care team page is turned off. Add a staff account (boneline staff add NAME --role "
+    "nurse), or set CARE_TEAM_PASSWORD or CARE_TEAM_ACCOUNTS, to turn it on."
 )
 SECURITY_HEADERS = {
     "Cache-Control": "no-store",
@@ -79,6 +112,8 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
 }
 LANGUAGES = {"en": "English", "es": "Spanish"}
+# Two GSM-7 text messages (153 characters each once a text is split).
+TWO_SEGMENTS = 306
 STAGES = {"pregnant": "Pregnant", "postpartum": "Postpartum"}
 SOURCES = {
     "text": "By text",
@@ -92,12 +127,23 @@ STATUSES = {"enrolling": "Still signing up", "active": "Active", "stopped": "Sto
 
 @dataclass
 class CarePage:
-    """What the care views share for one app: the logins, the throttle, the clinic's zone."""
+    """What the care views share for one app: the logins, the throttle, the clinic's zone, how
+    long a login may sit idle, and what calls and texts go through."""
 
     login: StaffLogin
     throttle: LoginThrottle
     zone: ZoneInfo
     poll_seconds: int
+    idle: dt.timedelta
+    settings: Settings
+    _sender: CareSender | None = None
+
+    @property
+    def sender(self) -> CareSender:
+        """Twilio when configured, else the printing demo sender (built at first use)."""
+        if self._sender is None:
+            self._sender = sender_for(self.settings)
+        return self._sender
 
 
 class CareSessionInterface(SecureCookieSessionInterface):
@@ -126,18 +172,23 @@ def init_app(app: Flask, settings: Settings) -> None:
         WTF_CSRF_TIME_LIMIT=int(app.config["PERMANENT_SESSION_LIFETIME"].total_seconds()),
     )
     csrf.init_app(app)
+    database_sessions = app.extensions["boneline"].db.Session
     page = CarePage(
-        login=StaffLogin.from_settings(settings),
-        throttle=LoginThrottle(app.extensions["boneline"].db.Session),
+        login=StaffLogin.from_settings(settings, database_sessions),
+        throttle=LoginThrottle(database_sessions),
         zone=clinic_zone(settings),
         poll_seconds=int(app.config.get("CARE_POLL_SECONDS", 10)),
+        idle=dt.timedelta(minutes=max(settings.CARE_IDLE_MINUTES, 1)),
+        settings=settings,
     )
     app.extensions["boneline_care"] = page
-    if page.login.enabled and not settings.SECRET_KEY:
+    if page.login.enabled_by_settings and not settings.SECRET_KEY:
         app.logger.warning(
             "SECRET_KEY is not set: care team logins end when this process restarts and do not "
             "work across several web workers. Set SECRET_KEY to a long random value."
         )
+    from service.web import care_reach  # noqa: F401  (its views join this blueprint)
+
     app.register_blueprint(bp)
 
 
@@ -159,18 +210,94 @@ def current_user() -> str | None:
     return user if isinstance(user, str) else None
 
 
+def current_role() -> StaffRole:
+    """What the logged-in person may do (view only unless their own account says more)."""
+    try:
+        return StaffRole(session.get(ROLE_KEY, StaffRole.VIEWER))
+    except ValueError:
+        return StaffRole.VIEWER
+
+
+def current_staff_id() -> int | None:
+    """The logged-in person's staff account id (None for the shared password)."""
+    staff_id = session.get(STAFF_KEY)
+    return staff_id if isinstance(staff_id, int) else None
+
+
+def current_member() -> StaffMember | None:
+    """The logged-in person's account, as the guard loaded it for this request."""
+    member: StaffMember | None = g.get("care_member")
+    return member
+
+
+def may_reach() -> bool:
+    """Whether the logged-in person may show numbers, call and text (a nurse or an admin)."""
+    return current_role() in (StaffRole.NURSE, StaffRole.ADMIN)
+
+
+def start_session(who: LoggedIn, now: dt.datetime) -> None:
+    """A fresh session for someone who just logged in."""
+    session.clear()
+    session.permanent = True
+    session[USER_KEY] = who.name
+    session[ROLE_KEY] = who.role.value
+    if who.staff_id is not None:
+        session[STAFF_KEY] = who.staff_id
+    session[SEEN_KEY] = now.isoformat()
+
+
+def _logged_out(reason: str) -> BaseResponse:
+    """End the session; a page goes to the login form (and back after), a refresh gets 401
+    (and leaves the session for the next page to end, so that page can say why)."""
+    if request.endpoint in POLL_ENDPOINTS:
+        abort(401, description="Logged out")
+    if current_user():
+        session.clear()  # (a visitor's session may hold a message for the login form)
+    if reason:
+        flash(reason)
+    target = request.full_path.rstrip("?") if request.method == "GET" else None
+    return redirect(url_for("care.login_form", next=target))
+
+
+def _idle_too_long(now: dt.datetime) -> bool:
+    """Whether the session has gone unused for longer than the clinic allows."""
+    try:
+        last_seen = dt.datetime.fromisoformat(str(session.get(SEEN_KEY)))
+    except ValueError:
+        return True
+    return now - last_seen > care_page().idle
+
+
 @bp.before_request
 def guard() -> BaseResponse | None:
-    """Closed without a password; every POST needs the form token; every page needs a login."""
+    """Closed without a password; every POST needs the form token; every page needs a login
+    that has not sat idle too long and whose account is still enabled."""
     if not care_page().login.enabled:
         abort(503, description=DISABLED)
     if request.method == "POST":
         csrf.protect()
-    if request.endpoint in PUBLIC_ENDPOINTS or current_user():
+    if request.endpoint in PUBLIC_ENDPOINTS:
         return None
-    if request.endpoint == "care.open_rows":
-        abort(401, description="Logged out")
-    return redirect(url_for("care.login_form", next=request.full_path.rstrip("?")))
+    if not current_user():
+        return _logged_out("")
+    now = utcnow()
+    if _idle_too_long(now):
+        minutes = int(care_page().idle.total_seconds() // 60)
+        log.info("care login ended after %s idle minutes", minutes)
+        return _logged_out(f"You were logged out after {minutes} minutes without activity.")
+    staff_id = current_staff_id()
+    if staff_id is not None:
+        member = staff_accounts.member(sessions(), staff_id)
+        if member is None or member.disabled:
+            log.info("care login of staff %s ended: the account is disabled", staff_id)
+            return _logged_out("Your account is disabled. Ask an admin.")
+        g.care_member = member
+        session[ROLE_KEY] = member.role.value  # a changed role counts at once
+        if member.temporary_password and request.endpoint not in PASSWORD_ENDPOINTS:
+            return redirect(url_for("care.password_form"))
+    if request.endpoint not in POLL_ENDPOINTS:
+        session[SEEN_KEY] = now.isoformat()
+    return None
 
 
 @bp.errorhandler(CSRFError)
@@ -213,6 +340,11 @@ def page_helpers() -> dict[str, Any]:
     return {
         "csrf_field": CSRF_FIELD,
         "current_user": current_user(),
+        "current_role": current_role(),
+        "role_name": lambda role: ROLE_NAMES.get(role, str(role)),
+        "may_reach": may_reach(),
+        "is_admin": current_role() is StaffRole.ADMIN,
+        "has_account": current_staff_id() is not None,
         # Not for the open list's refresh fragment, which has no header to show it in.
         "operations": operations() if current_user() and request.endpoint in FULL_PAGES else None,
         "mask": mask,
@@ -222,10 +354,109 @@ def page_helpers() -> dict[str, Any]:
         "status_name": lambda status: STATUSES.get(status, status),
         "source_name": lambda source: SOURCES.get(source, source),
         "reason_name": lambda reason: (reason or "").replace("_", " ").capitalize(),
+        "phone_display": display,
+        "thread_who": thread_who,
+        "message_status": lambda status: MESSAGE_STATUSES.get(status, str(status)),
+        "call_outcome_text": call_outcome_text,
+        "minutes_after": minutes_after,
+        "figure": figure,
+        "text_from": text_from,
+        "text_room": text_room,
         "poll_seconds": care_page().poll_seconds,
         "max_name": MAX_NAME,
         "program_name": current_app.extensions["boneline"].settings.PROGRAM_NAME,
     }
+
+
+# What a logged text's status means to a nurse reading the thread.
+MESSAGE_STATUSES = {
+    MessageStatus.CLAIMED: "sending",
+    MessageStatus.WAITING: "waiting in the outbox",
+    MessageStatus.SUBMITTED: "on its way",
+    MessageStatus.ACCEPTED: "on its way",
+    MessageStatus.QUEUED: "on its way",
+    MessageStatus.SENDING: "on its way",
+    MessageStatus.REPLIED: "on its way",
+    MessageStatus.SENT: "sent",
+    MessageStatus.DELIVERED: "delivered",
+    MessageStatus.READ: "read",
+    MessageStatus.UNDELIVERED: "not delivered",
+    MessageStatus.FAILED: "not delivered",
+    MessageStatus.REJECTED: "refused by Twilio",
+    MessageStatus.UNKNOWN: "may not have gone; not sent again",
+    MessageStatus.ERROR: "error; not sent again",
+    MessageStatus.SKIPPED: "not sent (too late)",
+    MessageStatus.CANCELLED: "not sent (they stopped)",
+}
+CALL_OUTCOMES = {
+    CallOutcome.PLACING: "Asking Twilio to ring {name}'s phone.",
+    CallOutcome.NOT_PLACED: "The call could not be placed.",
+    CallOutcome.RINGING_STAFF: "Ringing {name}'s phone.",
+    CallOutcome.STAFF_ANSWERED: "{name} answered; the person is called once they press 1.",
+    CallOutcome.STAFF_MISSED: "{name}'s phone did not answer, so the person was not called.",
+    CallOutcome.NOT_CONNECTED: "{name} hung up before the person was called.",
+    CallOutcome.RINGING_PERSON: "Ringing the person.",
+    CallOutcome.TALKING: "Talking now.",
+    CallOutcome.ANSWERED: "They answered. The call lasted {duration}.",
+    CallOutcome.NO_ANSWER: "They did not answer.",
+    CallOutcome.BUSY: "Their line was busy.",
+    CallOutcome.FAILED: "The call to them did not go through.",
+}
+THREAD_WHO = {
+    ThreadKind.PERSON: "They wrote",
+    ThreadKind.CARE_TEXT: "Text from {name}",
+    ThreadKind.AUTOMATIC: "BoneLine's automatic answer",
+    ThreadKind.PROGRAM: "Sent by BoneLine",
+    ThreadKind.CALL: "Call by {name}",
+}
+
+
+def thread_who(item: ThreadItem) -> str:
+    """Who a thread line is from."""
+    return THREAD_WHO[item.kind].format(name=item.staff_name or "the care team")
+
+
+def call_outcome_text(item: ThreadItem) -> str:
+    """How a call from the page went, in a sentence."""
+    template = CALL_OUTCOMES[item.outcome or CallOutcome.PLACING]
+    return template.format(
+        name=item.staff_name or "the care team", duration=duration_text(item.duration_seconds)
+    )
+
+
+def duration_text(seconds: int | None) -> str:
+    """`3 min 12 s`, `45 s`."""
+    if seconds is None:
+        return "an unknown time"
+    minutes, rest = divmod(seconds, 60)
+    return f"{minutes} min {rest} s" if minutes else f"{rest} s"
+
+
+def minutes_after(later: dt.datetime, earlier: dt.datetime) -> str:
+    """How long after, in minutes (or hours and minutes): `12 min`, `2 h 5 min`."""
+    minutes = max(int((later - earlier).total_seconds() // 60), 0)
+    hours, rest = divmod(minutes, 60)
+    if not hours:
+        return f"{minutes} min"
+    return f"{hours} h {rest} min" if rest else f"{hours} h"
+
+
+def figure(minutes: float | None) -> str:
+    """Minutes for the program page: whole ones from 10 up, one decimal below."""
+    if minutes is None:
+        return "none"
+    return f"{minutes:.0f}" if minutes >= 10 else f"{minutes:.1f}"
+
+
+def text_from(language: str) -> str:
+    """The line that starts every text from the page, in the person's language."""
+    texts = current_app.extensions["boneline"].texts
+    return str(texts.render(FROM_LINE, language))
+
+
+def text_room(language: str) -> int:
+    """About how many characters the nurse's words may take (two plain text messages)."""
+    return TWO_SEGMENTS - len(sms_form(text_from(language))) - 1
 
 
 def operations() -> OperationsStatus | None:
@@ -254,17 +485,21 @@ def login() -> BaseResponse | tuple[str, int]:
         log.warning("care login refused: too many wrong passwords from one address")
         message = "Too many wrong passwords. Wait 15 minutes, then try again."
         return render_template("care/login.html", error=message, next=target), 429
-    name = page.login.check(request.form.get("name", ""), request.form.get("password", ""))
-    if name is None:
+    who = page.login.check(request.form.get("name", ""), request.form.get("password", ""))
+    if who is None:
         page.throttle.failed(address, now)
         log.info("care login failed")
         message = "That name or password is wrong. Check them and try again."
         return render_template("care/login.html", error=message, next=target), 401
     page.throttle.succeeded(address)
-    session.clear()
-    session.permanent = True
-    session[USER_KEY] = name
-    log.info("care login succeeded")
+    start_session(who, now)
+    if who.staff_id is not None:
+        staff_accounts.note_login(sessions(), who.staff_id, now)
+        log.info("care login succeeded: staff %s (%s)", who.staff_id, who.role.value)
+    else:
+        log.info("care login succeeded (view only)")
+    if who.must_change_password:
+        return redirect(url_for("care.password_form"))
     return redirect(target or url_for("care.open_list"))
 
 
@@ -311,11 +546,32 @@ def open_rows() -> str:
 # Ids are 32-bit integers on PostgreSQL: a bigger number is simply not found (not a 500).
 @bp.get("/escalations/<int(max=2147483647):escalation_id>")
 def escalation_detail(escalation_id: int) -> str:
-    """Show one escalation, with the form to mark it handled."""
-    escalation = care_queue.escalation(sessions(), escalation_id)
-    if escalation is None:
+    """Show one escalation: the person, how to reach them, the thread, the timeline, handling."""
+    return render_detail(escalation_id)
+
+
+def render_detail(escalation_id: int, **extra: Any) -> str:
+    """The escalation's page (its first view is recorded); extra names for a form's error."""
+    found = care_queue.escalation_page(sessions(), escalation_id, current_user() or "", utcnow())
+    if found is None:
         abort(404, description="There is no escalation with that number.")
-    return render_template("care/detail.html", escalation=escalation, max_note=MAX_NOTE)
+    return render_template(
+        "care/detail.html",
+        escalation=found.escalation,
+        timeline=found.timeline,
+        thread=found.thread,
+        opted_out=found.opted_out,
+        revealed=may_reach() and escalation_id in revealed_ids(),
+        member=current_member(),
+        max_note=MAX_NOTE,
+        **extra,
+    )
+
+
+def revealed_ids() -> list[int]:
+    """Escalations whose number the logged-in person chose to see (this session)."""
+    found = session.get(REVEALED_KEY)
+    return [item for item in found if isinstance(item, int)] if isinstance(found, list) else []
 
 
 HANDLE_MESSAGES = {
@@ -329,14 +585,8 @@ def handle(escalation_id: int) -> BaseResponse | tuple[str, int]:
     """Mark an escalation handled with a note."""
     note = request.form.get("note", "").strip()
     if not note or len(note) > MAX_NOTE:
-        escalation = care_queue.escalation(sessions(), escalation_id)
-        if escalation is None:
-            abort(404, description="There is no escalation with that number.")
         error = f"Write a short note (up to {MAX_NOTE} characters) about what you did."
-        html = render_template(
-            "care/detail.html", escalation=escalation, max_note=MAX_NOTE, error=error, note=note
-        )
-        return html, 400
+        return render_detail(escalation_id, error=error, note=note), 400
     result = care_queue.mark_handled(
         sessions(), escalation_id, current_user() or "", note, utcnow()
     )

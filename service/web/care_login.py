@@ -1,5 +1,6 @@
-"""Who may log in to the care team page: staff accounts and the shared password (the throttle
-is in `service.flows.staff_logins`, counted in the database)."""
+"""Who may log in to the care team page: staff accounts in the database (nurses and admins,
+`boneline staff add`), and, for looking only, CARE_TEAM_ACCOUNTS and the shared password (the
+throttle is in `service.flows.staff_logins`, counted in the database)."""
 
 from __future__ import annotations
 
@@ -9,15 +10,25 @@ from dataclasses import dataclass, field
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from service.config import Settings
+from service.domain.vocabulary import StaffRole
+from service.flows import staff_accounts
 from service.flows.care_queue import MAX_NAME, CareTeamConfigError
+from service.store.db import Sessions
 
 # werkzeug's default (scrypt). Tests set a cheap one, as Django's test settings do, for speed.
 HASH_METHOD = "scrypt"
+# The shortest password a staff member may choose.
+MIN_PASSWORD = 12
 
 
 def hash_password(password: str) -> str:
     """A salted, slow hash of a password."""
     return generate_password_hash(password, method=HASH_METHOD)
+
+
+def password_matches(password_hash: str, password: str) -> bool:
+    """Whether a password is the one a hash was made from."""
+    return check_password_hash(password_hash, password)
 
 
 def parse_accounts(text: str) -> dict[str, str]:
@@ -36,21 +47,44 @@ def parse_accounts(text: str) -> dict[str, str]:
 
 
 @dataclass(frozen=True)
+class LoggedIn:
+    """Who logged in: the name to record, what they may do, and their account if they have one."""
+
+    name: str
+    role: StaffRole
+    staff_id: int | None = None
+    # A one-time password from `boneline staff add`: they choose their own before anything else.
+    must_change_password: bool = False
+
+
+@dataclass(frozen=True)
 class StaffLogin:
-    """Checks a name and password against the staff accounts or the shared password."""
+    """Checks a name and password against the staff accounts (database first, then
+    CARE_TEAM_ACCOUNTS) or the shared password."""
 
     accounts: dict[str, str]
     shared_password: str = field(default="", repr=False)
+    # The database's staff accounts (None: only the settings' logins, as in unit tests).
+    sessions: Sessions | None = field(default=None, repr=False, compare=False)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> StaffLogin:
+    def from_settings(cls, settings: Settings, sessions: Sessions | None = None) -> StaffLogin:
         """Read the accounts (and the shared password, if any) from the settings."""
-        return cls(parse_accounts(settings.CARE_TEAM_ACCOUNTS), settings.CARE_TEAM_PASSWORD)
+        return cls(
+            parse_accounts(settings.CARE_TEAM_ACCOUNTS), settings.CARE_TEAM_PASSWORD, sessions
+        )
+
+    @property
+    def enabled_by_settings(self) -> bool:
+        """Whether the settings alone let anyone log in."""
+        return bool(self.accounts or self.shared_password)
 
     @property
     def enabled(self) -> bool:
-        """Whether anyone can log in at all."""
-        return bool(self.accounts or self.shared_password)
+        """Whether anyone can log in at all (a staff account in the database counts)."""
+        if self.enabled_by_settings:
+            return True
+        return self.sessions is not None and staff_accounts.any_accounts(self.sessions)
 
     @functools.cached_property
     def _shared_hash(self) -> str:
@@ -62,15 +96,28 @@ class StaffLogin:
         """A hash to check against when the name is unknown, so timing does not tell."""
         return hash_password("not a real password")
 
-    def check(self, name: str, password: str) -> str | None:
-        """The name to record for this person when the password is right, else None."""
+    def check(self, name: str, password: str) -> LoggedIn | None:
+        """Who this is when the password is right, else None."""
         name = " ".join(name.split())[:MAX_NAME]
         if not name or not password:
             return None
+        if self.sessions is not None:
+            account = staff_accounts.login_account(self.sessions, name)
+            if account is not None:
+                member = account.member
+                if member.disabled:
+                    password_matches(self._decoy_hash, password)
+                    return None
+                if not password_matches(account.password_hash, password):
+                    return None
+                return LoggedIn(member.name, member.role, member.id, member.temporary_password)
         account_hash = self.accounts.get(name.casefold())
         if account_hash is not None:
-            return name if check_password_hash(account_hash, password) else None
+            matches = password_matches(account_hash, password)
+            return LoggedIn(name, StaffRole.VIEWER) if matches else None
         if self.shared_password:
-            return name if check_password_hash(self._shared_hash, password) else None
-        check_password_hash(self._decoy_hash, password)
+            if password_matches(self._shared_hash, password):
+                return LoggedIn(name, StaffRole.VIEWER)
+            return None
+        password_matches(self._decoy_hash, password)
         return None

@@ -12,6 +12,8 @@ import itertools
 import os
 import re
 import threading
+import urllib.parse
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,13 +23,37 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from service.domain.clock import utcnow
-from service.domain.vocabulary import ConsentAction, Direction, Stage, Status
+from service.domain.vocabulary import (
+    ConsentAction,
+    ContactKind,
+    Direction,
+    PlanStatus,
+    StaffRole,
+    Stage,
+    Status,
+)
 from service.store import escalations
 from service.store.db import Database, upgrade
-from service.store.models import ConsentEvent, Escalation, Message, Subscriber
+from service.store.models import (
+    CareContact,
+    ConsentEvent,
+    Escalation,
+    Message,
+    PlannedMessage,
+    Subscriber,
+)
 from service.web import create_app
-from tests.conftest import app_config
-from tests.support.care_helpers import SHARED_PASSWORD, add_escalation, use_fast_password_hashing
+from tests.conftest import app_config, twilio_signature
+from tests.support.care_helpers import (
+    NURSE_PASSWORD,
+    PERSON_PHONE,
+    SHARED_PASSWORD,
+    add_escalation,
+    add_staff,
+    use_fast_password_hashing,
+)
+from tests.support.sms_helpers import sms_form
+from tests.support.twilio_servers import TEST_ACCOUNT_SID, TEST_FROM_NUMBER, FakeTwilio
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -318,3 +344,229 @@ def test_an_alert_that_could_not_be_sent_is_a_red_banner_that_reflows(
         assert fits_without_sideways_scrolling(page)
         shoot(page, name)
         context.close()
+
+
+@pytest.fixture
+def reach_url(
+    live_database: Database, fake_twilio: FakeTwilio, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str]:
+    """The app served from a thread, sending texts and calls to the fake Twilio server."""
+    use_fast_password_hashing(monkeypatch)
+    app: Flask = create_app(
+        app_config(
+            live_database.url,
+            PUBLIC_BASE_URL="",
+            CARE_TEAM_PASSWORD=SHARED_PASSWORD,
+            SECRET_KEY="browser test key",
+            CARE_POLL_SECONDS=1,
+            TWILIO_ACCOUNT_SID=TEST_ACCOUNT_SID,
+            TWILIO_PHONE_NUMBER=TEST_FROM_NUMBER,
+            TWILIO_API_BASE_URL=fake_twilio.base_url,
+        )
+    )
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    app.extensions["boneline"].db.dispose()
+
+
+def text_in(url: str, phone: str, body: str) -> None:
+    """The person texts BoneLine: Twilio's signed POST to /sms."""
+    form = sms_form(body, phone=phone)
+    request = urllib.request.Request(
+        f"{url}/sms",
+        data=urllib.parse.urlencode(form).encode(),
+        headers={"X-Twilio-Signature": twilio_signature(f"{url}/sms", form)},
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        assert answer.status == 200
+
+
+def seed_figures(database: Database, staff_id: int) -> None:
+    """Some weeks of handled escalations reached from the page, and answered check-ins."""
+    now = utcnow()
+    reasons = ["severe_back_pain", "fall", "chest_pain", "severe_back_pain", "headache_vision"]
+    with database.Session.begin() as session:
+        people = [
+            Subscriber(phone=f"+1212555030{n}", status=Status.ACTIVE, stage=Stage.POSTPARTUM)
+            for n in range(6)
+        ]
+        session.add_all(people)
+        session.flush()
+        for week in range(1, 5):
+            for n, reason in enumerate(reasons[: 2 + week % 3]):
+                reported = now - dt.timedelta(weeks=week, hours=n * 5)
+                escalation = Escalation(
+                    phone=f"+1212555030{n}",
+                    source="text",
+                    reason=reason,
+                    detail="(seeded)",
+                    created_at=reported,
+                    handled_at=reported + dt.timedelta(minutes=40 + 25 * n * week),
+                    handled_by="Ana",
+                    note="called back",
+                )
+                session.add(escalation)
+                session.flush()
+                session.add(
+                    CareContact(
+                        escalation_id=escalation.id,
+                        staff_id=staff_id,
+                        kind=ContactKind.CALL,
+                        created_at=reported + dt.timedelta(minutes=4 + 3 * n + week),
+                    )
+                )
+            for n, person in enumerate(people):
+                sent_at = now - dt.timedelta(weeks=week, days=1)
+                session.add(
+                    PlannedMessage(
+                        subscriber_id=person.id,
+                        item_key=f"checkin.week{week}",
+                        local_date=sent_at.date(),
+                        send_at=sent_at,
+                        window_end=sent_at + dt.timedelta(hours=6),
+                        message_id="checkin.back_pain",
+                        status=PlanStatus.SENT,
+                    )
+                )
+                if n % 3 < 2:
+                    session.add(
+                        Message(
+                            subscriber_id=person.id,
+                            phone=person.phone,
+                            direction=Direction.OUTBOUND,
+                            message_id="checkin_reply.pain" if n == 0 else "checkin_reply.no_pain",
+                            status="replied",
+                            created_at=sent_at + dt.timedelta(hours=2),
+                        )
+                    )
+
+
+def log_in_as(page: Any, url: str, name: str, password: str) -> None:
+    """Log in through the form."""
+    page.goto(f"{url}/care/login")
+    page.get_by_label("Your name").fill(name)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    playwright_sync.expect(page.get_by_role("heading", level=1)).to_have_text("Open escalations")
+
+
+def test_a_nurse_shows_the_number_texts_the_person_and_sees_the_reply_arrive(
+    browser: Any, reach_url: str, live_database: Database, fake_twilio: FakeTwilio
+) -> None:
+    expect = playwright_sync.expect
+    seed(live_database)
+    add_staff(live_database, "Ana", StaffRole.NURSE)
+    escalation = add_escalation(
+        live_database,
+        phone=PERSON_PHONE,
+        detail="my back hurts so much I cannot stand",
+        created_at=utcnow() - dt.timedelta(minutes=6),
+        alerted_at=utcnow() - dt.timedelta(minutes=5),
+    )
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda message: message.type == "error" and problems.append(message.text))
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    log_in_as(page, reach_url, "Ana", NURSE_PASSWORD)
+    expect(page.locator("header")).to_contain_text("Logged in as Ana (nurse)")
+    row = page.locator(f'tr[data-id="{escalation}"]')
+    expect(row).to_contain_text("***0143")
+    row.get_by_role("link", name=re.compile(f"escalation {escalation}$")).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(f"Escalation {escalation}")
+    assert "2125550143" not in page.content()
+    assert_accessible_basics(page)
+    shoot(page, "reach-detail")
+
+    page.get_by_role("button", name="Show number").click()
+    tel = page.locator("#reach a.tel")
+    expect(tel).to_have_text("+1 212-555-0143")
+    expect(tel).to_have_attribute("href", "tel:+12125550143")
+    expect(page.locator("#timeline")).to_contain_text("First viewed")
+
+    words = page.get_by_label(re.compile("^Your text"))
+    words.fill("How is your back now? We can call you today.")
+    expect(page.locator("#words-count")).to_contain_text("characters left")
+    page.get_by_role("button", name="Send text").click()
+    expect(page.get_by_role("status")).to_contain_text("Your text was sent.")
+    thread = page.locator("#thread")
+    expect(thread.locator('li[data-kind="care_text"]')).to_contain_text(
+        "BoneLine care team: How is your back now? We can call you today."
+    )
+    expect(thread.locator('li[data-kind="care_text"]')).to_contain_text("Text from Ana")
+    (sent,) = fake_twilio.message_requests()
+    assert sent.params["To"] == PERSON_PHONE and sent.params["From"] == TEST_FROM_NUMBER
+    expect(page.locator("#timeline")).to_contain_text("a text by Ana")
+
+    # The person answers; the page shows it without a reload, newest last.
+    text_in(reach_url, PERSON_PHONE, "Better today, thank you for asking")
+    reply = thread.locator('li[data-kind="person"]').last
+    expect(reply).to_contain_text("Better today, thank you for asking", timeout=10_000)
+    expect(page.locator("#thread-announcer")).to_have_text("1 new text from them.")
+    expect(thread.locator("li").last).to_have_attribute("data-kind", "automatic")
+    order = page.eval_on_selector_all("#thread li", "els => els.map(e => e.dataset.kind)")
+    assert order.index("care_text") < len(order) - 2 and order[-2] == "person"
+    assert_accessible_basics(page)
+    shoot(page, "reach-thread")
+    assert problems == []
+    context.close()
+
+
+def test_the_reach_views_reflow_at_200_percent_zoom(
+    browser: Any, reach_url: str, live_database: Database
+) -> None:
+    seed(live_database)
+    seed_figures(
+        live_database, add_staff(live_database, "Cy", StaffRole.ADMIN, password=NURSE_PASSWORD)
+    )
+    escalation = add_escalation(
+        live_database, phone=PERSON_PHONE, created_at=utcnow() - dt.timedelta(minutes=30)
+    )
+    text_in(reach_url, PERSON_PHONE, "still hurts a lot today")
+    context = browser.new_context(viewport={"width": 640, "height": 400}, device_scale_factor=2)
+    page = context.new_page()
+    log_in_as(page, reach_url, "Cy", NURSE_PASSWORD)
+    page.goto(f"{reach_url}/care/escalations/{escalation}")
+    page.get_by_role("button", name="Show number").click()
+    page.get_by_label(re.compile("^Your text")).fill("We will call you in ten minutes.")
+    page.get_by_role("button", name="Send text").click()
+    playwright_sync.expect(page.locator('#thread li[data-kind="care_text"]')).to_be_visible()
+    assert fits_without_sideways_scrolling(page)
+    shoot(page, "reach-zoom200")
+    for name, path in (("access-log", "/care/access-log"), ("program-figures", "/care/program")):
+        page.goto(f"{reach_url}{path}")
+        assert_accessible_basics(page)
+        assert fits_without_sideways_scrolling(page), name
+        shoot(page, f"{name}-zoom200")
+    playwright_sync.expect(page.locator("#checkin-weeks")).to_be_visible()
+    context.close()
+
+
+def test_the_reach_views_at_1280_pixels(
+    browser: Any, reach_url: str, live_database: Database
+) -> None:
+    seed(live_database)
+    seed_figures(
+        live_database, add_staff(live_database, "Cy", StaffRole.ADMIN, password=NURSE_PASSWORD)
+    )
+    escalation = add_escalation(
+        live_database, phone=PERSON_PHONE, created_at=utcnow() - dt.timedelta(minutes=30)
+    )
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    log_in_as(page, reach_url, "Cy", NURSE_PASSWORD)
+    page.goto(f"{reach_url}/care/escalations/{escalation}")
+    page.get_by_role("button", name="Show number").click()
+    page.goto(f"{reach_url}/care/access-log")
+    entries = page.get_by_role("table", name=re.compile("^Numbers seen"))
+    playwright_sync.expect(entries).to_contain_text(f"Escalation {escalation}")
+    playwright_sync.expect(entries).to_contain_text("Cy (admin)")
+    assert fits_without_sideways_scrolling(page)
+    shoot(page, "access-log")
+    page.goto(f"{reach_url}/care/program")
+    assert fits_without_sideways_scrolling(page)
+    shoot(page, "program-figures")
+    context.close()

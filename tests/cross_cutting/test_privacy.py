@@ -15,13 +15,19 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from service.config import load_settings
+from service.domain.vocabulary import StaffRole
 from service.store.db import Database
+from service.store.models import CareContact
 from service.tools.cli import main
 from service.web import create_app
 from tests.conftest import AUTH_TOKEN, PUBLIC_BASE_URL, app_config, twilio_signature
 from tests.support.care_helpers import (
+    NURSE_PASSWORD,
     SHARED_PASSWORD,
+    add_escalation,
+    add_staff,
     csrf_token,
+    form_post,
     log_in,
     use_fast_password_hashing,
 )
@@ -54,6 +60,7 @@ WORDS_NEVER_LOGGED = [
     "I slipped on the ice",
     "called her sister",
     "Nurse Ana",
+    "call us back",
 ]
 NUMBERS_NEVER_LOGGED = ["3125550199", "5550199", "4155550123", "5550123"]
 
@@ -135,6 +142,59 @@ def test_texts_calls_and_the_care_page_log_no_number_words_or_secret(
     care.get("/care/program")
     assert "held by loop protection" in scan(logged.records)
     assert_private(scan(logged.records))
+
+
+def test_showing_calling_and_texting_from_the_care_page_log_no_number_words_or_name(
+    database: Database, monkeypatch: pytest.MonkeyPatch, logged: pytest.LogCaptureFixture
+) -> None:
+    use_fast_password_hashing(monkeypatch)
+    app = create_app(
+        app_config(
+            database.url,
+            SECRET_KEY=SECRET_KEY,
+            TWILIO_PHONE_NUMBER="+15005550006",  # no account SID: printed, not sent
+        )
+    )
+    client = app.test_client()
+    escalation = add_escalation(database, phone=PHONE, detail="I slipped on the ice")
+    add_staff(database, "Nurse Ana", StaffRole.NURSE, phone="+14155550123")
+    add_staff(database, "Nurse Bo", StaffRole.ADMIN, password="bo's very long password")
+    care = app.test_client()
+    assert log_in(care, "Nurse Ana", NURSE_PASSWORD).status_code == 302
+    page = f"/care/escalations/{escalation}"
+    form_post(care, f"{page}/reveal", page)
+    form_post(care, f"{page}/call", page)
+    form_post(care, f"{page}/text", page, words="called her sister, call us back")
+    assert post(client, "/sms", sms_form("my back hurts still", phone=PHONE)) == 200
+    care.get(f"{page}/thread")
+    with database.Session() as session:
+        call, call_sid = session.execute(
+            sa.select(CareContact.id, CareContact.staff_call_sid).where(CareContact.kind == "call")
+        ).one()
+    bridge = {"CallSid": call_sid, "From": "+15005550006", "To": PHONE}
+    for path in (f"/voice/bridge?contact={call}", f"/voice/bridge/whisper?contact={call}"):
+        assert post(client, path, bridge) == 200
+    connect = f"/voice/bridge/connect?contact={call}&tries=0"
+    assert PHONE in client.post(
+        connect,
+        data={**bridge, "Digits": "1"},
+        headers={
+            "X-Twilio-Signature": twilio_signature(
+                PUBLIC_BASE_URL + connect, {**bridge, "Digits": "1"}
+            )
+        },
+    ).get_data(as_text=True)  # dialed (the number is in the TwiML, never in a log)
+    status = {**bridge, "CallStatus": "completed", "CallDuration": "61"}
+    assert post(client, f"/voice/bridge/status?contact={call}&leg=person", status) == 204
+    admin = app.test_client()
+    log_in(admin, "Nurse Bo", "bo's very long password")
+    admin.get("/care/access-log")
+    app.extensions["boneline"].db.dispose()
+    logged_text = scan(logged.records)
+    assert f"saw the number of escalation {escalation}" in logged_text
+    assert "care text (message" in logged_text and f"care call {call}: dialing" in logged_text
+    assert_private(logged_text)
+    assert "Nurse Bo" not in logged_text
 
 
 def test_a_database_outage_logs_no_number_or_words(

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from service.domain import call_script, phone_menu
-from service.domain.call_plan import Escalate, OptOut
+from service.domain.call_plan import AnswerCheckin, Escalate, OptOut
 from service.domain.call_script import ReminderCall, UnknownMessageError, greet, respond
 from service.words.catalog import Catalog
 
@@ -65,13 +65,17 @@ def test_nine_or_stop_ends_every_call_with_an_opt_out(digits: str, speech: str) 
         assert not plan.effects
 
 
-def test_yes_to_back_pain_is_escalated_and_no_is_not() -> None:
+def test_yes_to_back_pain_is_escalated_and_no_is_not_and_both_answers_are_logged() -> None:
     call = ReminderCall("checkin.week6", "es")
     yes = respond(call, "", "Sí", WORDS, has_no_voice_versions)
-    assert yes.effects == (Escalate("back_pain", "checkin.week6: answered yes", "es"),)
+    assert yes.effects == (
+        Escalate("back_pain", "checkin.week6: answered yes", "es"),
+        AnswerCheckin("checkin_reply.pain"),
+    )
     assert yes.say[0].message_id == "voice.safety.back_pain"
     no = respond(call, "2", "", WORDS, has_no_voice_versions)
-    assert not no.effects and no.say[0].message_id == "voice.checkin.no_pain"
+    assert no.effects == (AnswerCheckin("checkin_reply.no_pain"),)
+    assert no.say[0].message_id == "voice.checkin.no_pain"
 
 
 def test_one_repeats_a_reminder_but_answers_yes_on_a_check_in() -> None:
@@ -84,7 +88,8 @@ def test_one_repeats_a_reminder_but_answers_yes_on_a_check_in() -> None:
 def test_every_voice_and_phone_text_in_the_catalog_is_used_and_every_used_one_exists(
     catalog: Catalog,
 ) -> None:
-    source = "".join((SERVICE / name).read_text() for name in ("phone_menu.py", "call_script.py"))
+    files = ("phone_menu.py", "call_script.py", "bridge.py")
+    source = "".join((SERVICE / name).read_text() for name in files)
     used = set(re.findall(r'"((?:voice|phone_text)\.[a-z_.]+[a-z])"', source))
     for node in phone_menu.NODES.values():
         used |= {node.prompt, node.simple, node.text_id} | ({node.lead} if node.lead else set())

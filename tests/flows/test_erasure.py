@@ -8,9 +8,19 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from service.domain.vocabulary import ConsentAction
-from service.store.models import ConsentEvent, Escalation, Message, Subscriber
+from service.domain.clock import utcnow
+from service.domain.vocabulary import ConsentAction, ContactKind
+from service.store import access_log, contacts, messages
+from service.store.models import (
+    AccessEntry,
+    CareContact,
+    ConsentEvent,
+    Escalation,
+    Message,
+    Subscriber,
+)
 from tests.conftest import TwilioPost
+from tests.support.care_helpers import add_escalation, add_staff
 from tests.support.sms_helpers import PHONE, sms_form, text
 from tests.web.test_sms import enroll
 
@@ -126,3 +136,36 @@ def test_delete_removes_reminders_planned_for_the_person(
     assert len(all_rows(app, PlannedMessage)) == 1
     text(twilio_post, "DELETE")
     assert all_rows(app, PlannedMessage) == []
+
+
+def test_delete_keeps_the_care_teams_record_of_reaching_them_without_number_or_words(
+    app: Flask, twilio_post: TwilioPost
+) -> None:
+    database = app.extensions["boneline"].db
+    escalation = add_escalation(database, phone=PHONE)
+    nurse = add_staff(database, "Ana")
+    with database.Session.begin() as session:
+        row_id = messages.log_care_text(session, None, PHONE, "BoneLine care team: hi", utcnow())
+        contacts.add(
+            session,
+            escalation_id=escalation,
+            staff_id=nurse,
+            kind=ContactKind.TEXT,
+            now=utcnow(),
+            message_row_id=row_id,
+        )
+        contacts.add(
+            session, escalation_id=escalation, staff_id=nurse, kind=ContactKind.CALL, now=utcnow()
+        )
+        access_log.record(session, nurse, escalation, utcnow())
+    text(twilio_post, "DELETE")
+    assert [m for m in all_rows(app, Message) if m.message_id == "care.text"] == []
+    made = all_rows(app, CareContact)
+    assert [(c.kind, c.message_row_id) for c in made] == [
+        (ContactKind.TEXT, None),
+        (ContactKind.CALL, None),
+    ]
+    [entry] = all_rows(app, AccessEntry)
+    assert entry.escalation_id == escalation  # who saw it and when stays; the number is gone
+    [kept] = all_rows(app, Escalation)
+    assert kept.phone == ""

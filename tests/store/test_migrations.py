@@ -11,11 +11,12 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from click.testing import CliRunner
 
-from service.domain.vocabulary import PlanStatus
+from service.domain.vocabulary import ContactKind, Direction, PlanStatus, StaffRole
 from service.store.db import Base, Database, alembic_config, current_revision, head_revision
-from service.store.models import PlannedMessage
+from service.store.models import AccessEntry, CareContact, Message, PlannedMessage, StaffAccount
 from service.tools.cli import main
 from tests.scheduler.test_sending import add_planned_rows
+from tests.support.care_helpers import add_escalation
 from tests.support.reminder_helpers import add_subscriber
 
 
@@ -32,12 +33,11 @@ def test_database_is_at_the_head_and_matches_the_models(database: Database) -> N
     assert differences == []
 
 
-def test_a_rollback_goes_one_migration_down_keeping_the_data_then_up_again(
+def test_a_rollback_goes_down_past_0008_keeping_the_data_then_up_again(
     database: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     head = head_revision()
-    script = ScriptDirectory.from_config(alembic_config(database.url))
-    previous = str(script.get_revision(head).down_revision)
+    previous = "0007"  # before the `error` state: such rows become what 0007's code knows
     subscriber = add_subscriber(database, "+12125550101")
     add_planned_rows(database, 1, dt.datetime(2027, 3, 1, 15))
     with database.engine.begin() as connection:
@@ -61,6 +61,66 @@ def test_a_rollback_goes_one_migration_down_keeping_the_data_then_up_again(
     assert CliRunner().invoke(main, ["db", "current"]).output.strip() == (
         f"database is at {head} (latest)"
     )
+    with database.engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert differences == []
+
+
+def test_a_rollback_of_the_care_teams_tables_keeps_texts_escalations_and_people(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    head = head_revision()
+    previous = str(
+        ScriptDirectory.from_config(alembic_config(database.url)).get_revision(head).down_revision
+    )
+    subscriber = add_subscriber(database, "+12125550101")
+    escalation = add_escalation(database, phone="+12125550101")
+    with database.Session.begin() as session:
+        nurse = StaffAccount(
+            name="Ana", name_key="ana", role=StaffRole.NURSE, password_hash="scrypt:1$s$h"
+        )
+        session.add(nurse)
+        session.flush()
+        text = Message(
+            phone="+12125550101",
+            direction=Direction.OUTBOUND,
+            body="BoneLine care team: how are you?",
+            message_id="care.text",
+            status="delivered",
+        )
+        session.add(text)
+        session.flush()
+        session.add(
+            CareContact(
+                escalation_id=escalation,
+                staff_id=nurse.id,
+                kind=ContactKind.TEXT,
+                message_row_id=text.id,
+                created_at=dt.datetime(2027, 3, 1, 15),
+            )
+        )
+        session.add(
+            AccessEntry(
+                staff_id=nurse.id, escalation_id=escalation, seen_at=dt.datetime(2027, 3, 1, 15)
+            )
+        )
+    database.dispose()
+    monkeypatch.setenv("DATABASE_URL", database.url)
+    try:
+        down = CliRunner().invoke(main, ["db", "downgrade", "--revision", previous])
+        assert down.exit_code == 0, down.output
+        with database.engine.connect() as connection:
+            tables = set(sa.inspect(connection).get_table_names())
+            bodies = connection.execute(sa.text("SELECT body FROM messages")).scalars().all()
+            kept = connection.execute(sa.text("SELECT id FROM escalations")).scalars().all()
+            people = connection.execute(sa.text("SELECT id FROM subscribers")).scalars().all()
+        assert not tables & {"staff_accounts", "access_log", "care_contacts"}
+        assert bodies == ["BoneLine care team: how are you?"]  # in the person's history still
+        assert kept == [escalation] and people == [subscriber]
+        database.dispose()
+    finally:
+        up = CliRunner().invoke(main, ["db", "upgrade"])
+    assert up.exit_code == 0, up.output
     with database.engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert differences == []

@@ -8,8 +8,12 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
+from werkzeug.security import generate_password_hash
 from werkzeug.test import TestResponse
 
+from service.domain.clock import utcnow
+from service.domain.vocabulary import StaffRole
+from service.store import staff
 from service.store.db import Database
 from service.store.models import Escalation
 
@@ -58,3 +62,35 @@ def log_in(
 def use_fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     """Hash test passwords cheaply (production keeps werkzeug's slow default)."""
     monkeypatch.setattr("service.web.care_login.HASH_METHOD", FAST_HASH)
+
+
+NURSE_PASSWORD = "nurse ana's own long password"
+NURSE_PHONE = "+12125550101"
+PERSON_PHONE = "+12125550143"
+
+
+def add_staff(
+    database: Database,
+    name: str = "Ana",
+    role: StaffRole = StaffRole.NURSE,
+    *,
+    phone: str | None = NURSE_PHONE,
+    password: str = NURSE_PASSWORD,
+    temporary: bool = False,
+) -> int:
+    """A staff account in the database (its password hashed cheaply); its id."""
+    with database.Session.begin() as session:
+        return staff.add(
+            session,
+            name=name,
+            role=role,
+            phone=phone,
+            password_hash=generate_password_hash(password, FAST_HASH),
+            temporary=temporary,
+            now=utcnow(),
+        )
+
+
+def form_post(client: FlaskClient, path: str, page: str, **fields: str) -> TestResponse:
+    """Post a care form with the token from `page`."""
+    return client.post(path, data={"csrf_token": csrf_token(client, page), **fields})

@@ -18,6 +18,7 @@ from service.domain.vocabulary import (
     ConsentAction,
     Direction,
     PlanStatus,
+    StaffRole,
     Stage,
     Status,
 )
@@ -33,7 +34,7 @@ from service.store.models import (
     Subscriber,
 )
 from service.web import create_app
-from service.web.care_login import StaffLogin, hash_password, parse_accounts
+from service.web.care_login import LoggedIn, StaffLogin, hash_password, parse_accounts
 from tests.conftest import TwilioPost, app_config
 from tests.support.care_helpers import (
     FAST_HASH,
@@ -310,7 +311,7 @@ def test_staff_accounts_setting_must_be_name_hash_pairs() -> None:
 
 def test_unknown_name_without_a_shared_password_is_refused() -> None:
     login = StaffLogin(parse_accounts(f"Ana:{hash_password('long password one')}"))
-    assert login.check("Ana", "long password one") == "Ana"
+    assert login.check("Ana", "long password one") == LoggedIn("Ana", StaffRole.VIEWER)
     assert login.check("Bo", "long password one") is None
 
 

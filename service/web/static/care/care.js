@@ -76,3 +76,75 @@
   }
   window.setTimeout(check, seconds * 1000);
 }());
+
+// An escalation's page: show the person's replies as they arrive, and how long a text is.
+(function () {
+  "use strict";
+  var thread = document.getElementById("thread");
+  if (thread && window.fetch && thread.getAttribute("data-poll-url")) {
+    var url = thread.getAttribute("data-poll-url");
+    var seconds = parseInt(thread.getAttribute("data-poll-seconds"), 10) || 10;
+    var announcer = document.getElementById("thread-announcer");
+    var shown = thread.textContent;
+    var keys = function (items) {
+      var found = [];
+      for (var i = 0; i < items.length; i++) {
+        var key = items[i].getAttribute("data-key");
+        if (key) { found.push(key); }
+      }
+      return found;
+    };
+    var check = function () {
+      fetch(url, { credentials: "same-origin", headers: { "Accept": "text/html" } })
+        .then(function (response) {
+          if (response.status === 401) {
+            announcer.textContent = "You are logged out. Reload the page to log in again.";
+            throw new Error("logged out");
+          }
+          if (!response.ok) { throw new Error("HTTP " + response.status); }
+          return response.text();
+        })
+        .then(function (html) {
+          var holder = document.createElement("ol");
+          holder.innerHTML = html;
+          var known = keys(thread.children);
+          var fresh = keys(holder.children);
+          if (holder.textContent !== shown) {
+            shown = holder.textContent;
+            var added = fresh.filter(function (key) { return known.indexOf(key) === -1; });
+            thread.innerHTML = holder.innerHTML;
+            var replies = 0;
+            added.forEach(function (key) {
+              var item = thread.querySelector('li[data-key="' + key + '"]');
+              if (item) {
+                item.classList.add("is-new");
+                if (item.getAttribute("data-kind") === "person") { replies++; }
+              }
+            });
+            if (replies) {
+              announcer.textContent = replies === 1 ? "1 new text from them." : replies + " new texts from them.";
+            }
+          }
+          window.setTimeout(check, seconds * 1000);
+        })
+        .catch(function (error) {
+          if (error.message !== "logged out") { window.setTimeout(check, seconds * 3000); }
+        });
+    };
+    window.setTimeout(check, seconds * 1000);
+  }
+
+  var words = document.getElementById("words");
+  var count = document.getElementById("words-count");
+  if (words && count) {
+    var room = parseInt(words.getAttribute("data-room"), 10) || 0;
+    var show = function () {
+      var left = room - words.value.length;
+      count.textContent = left >= 0
+        ? left + " characters left."
+        : "Too long by " + (-left) + " characters.";
+    };
+    words.addEventListener("input", show);
+    show();
+  }
+}());
