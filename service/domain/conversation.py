@@ -9,13 +9,13 @@ import dataclasses
 import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
 
 from service.domain.dates import (
     DateProblem,
     birth_date_problem,
     due_date_problem,
-    parse_date,
+    read_birth_date,
+    read_due_date,
 )
 from service.domain.vocabulary import Channel, ConsentAction, EnrollmentStep, Stage, Status
 from service.words.catalog import Term
@@ -27,6 +27,7 @@ CHECKIN_BACK_PAIN = "checkin_back_pain"
 ASK_STAGE = EnrollmentStep.STAGE
 ASK_DUE_DATE = EnrollmentStep.DUE_DATE
 ASK_BIRTH_DATE = EnrollmentStep.BIRTH_DATE
+ASK_CONFIRM_DATE = EnrollmentStep.CONFIRM_DATE
 ASK_CHANNEL = EnrollmentStep.CHANNEL
 ASK_CONFIRM = EnrollmentStep.CONFIRM
 
@@ -35,6 +36,7 @@ STEP_QUESTIONS = {
     ASK_STAGE: "enroll.reask_stage",
     ASK_DUE_DATE: "enroll.ask_due_date",
     ASK_BIRTH_DATE: "enroll.ask_birth_date",
+    ASK_CONFIRM_DATE: "enroll.reask_due_date_check",
     ASK_CHANNEL: "enroll.reask_channel",
     ASK_CONFIRM: "enroll.confirm",
 }
@@ -44,7 +46,13 @@ COMMAND_INTENTS = ("erase", "help", "join", "start", "language")
 
 # Re-asks that mean "we did not understand": a topic question in their place is answered too.
 NOT_UNDERSTOOD = frozenset(
-    {"enroll.reask_stage", "enroll.unreadable_date", "enroll.reask_channel", "enroll.reask_confirm"}
+    {
+        "enroll.reask_stage",
+        "enroll.unreadable_date",
+        "enroll.reask_channel",
+        "enroll.reask_confirm",
+        "enroll.reask_due_date_check",
+    }
 )
 
 TOPIC_NAMES = "topic_names"
@@ -309,7 +317,7 @@ def _born(inbound: Inbound, match: Match) -> Outcome:
     profile = inbound.profile
     birth_date = inbound.today
     if match.rest:
-        parsed = parse_date(match.rest, profile.language, inbound.today, "past")
+        parsed = read_birth_date(match.rest, profile.language, inbound.today)
         if parsed is None:
             return _reply(profile, "born.unreadable_date")
         birth_date = parsed
@@ -340,13 +348,53 @@ def _answer_stage(inbound: Inbound) -> Outcome:
 
 
 def _answer_due_date(inbound: Inbound) -> Outcome:
-    """A due date from today up to 10 months ahead."""
-    return _answer_date(inbound, "future", "due_date", due_date_problem)
+    """A due date, or how far along: from two weeks ago up to 10 months ahead.
+
+    A date worked out from weeks or months, or one already past, is said back for a yes.
+    """
+    profile = inbound.profile
+    reading = read_due_date(inbound.text, profile.language, inbound.today)
+    if reading is None:
+        return _reply(profile, "enroll.unreadable_date")
+    problem = due_date_problem(reading.date, inbound.today)
+    if problem:
+        return _reply(profile, DATE_PROBLEM_TEXTS[problem])
+    if not reading.needs_read_back(inbound.today):
+        return _date_accepted(profile, "due_date", reading.date)
+    checking = dataclasses.replace(profile, due_date=reading.date, enrollment_step=ASK_CONFIRM_DATE)
+    past = reading.date < inbound.today
+    return _reply(checking, DUE_DATE_CHECKS[past], date=reading.date)
+
+
+# How a due date is said back: worked out from weeks or months, or already past.
+DUE_DATE_CHECKS = {False: "enroll.due_date_check", True: "enroll.due_date_past_check"}
+
+
+def _answer_due_date_check(inbound: Inbound) -> Outcome:
+    """YES keeps the due date said back; NO asks again; another date is read instead."""
+    profile = inbound.profile
+    keywords = inbound.keywords
+    if keywords.whole(inbound.text, ("affirm",)) and profile.due_date is not None:
+        return _date_accepted(profile, "due_date", profile.due_date)
+    if keywords.whole(inbound.text, ("deny",)):
+        asking = dataclasses.replace(profile, due_date=None, enrollment_step=ASK_DUE_DATE)
+        return _reply(asking, "enroll.ask_due_date")
+    outcome = _answer_due_date(inbound)
+    if outcome.replies[0].message_id == "enroll.unreadable_date":
+        return _reply(profile, "enroll.reask_due_date_check")
+    return outcome
 
 
 def _answer_birth_date(inbound: Inbound) -> Outcome:
-    """A birth date in the past year."""
-    return _answer_date(inbound, "past", "birth_date", birth_date_problem)
+    """A birth date in the past year: a date, "yesterday", "last Tuesday", "3 weeks ago"."""
+    profile = inbound.profile
+    date = read_birth_date(inbound.text, profile.language, inbound.today)
+    if date is None:
+        return _reply(profile, "enroll.unreadable_date")
+    problem = birth_date_problem(date, inbound.today)
+    if problem:
+        return _reply(profile, DATE_PROBLEM_TEXTS[problem])
+    return _date_accepted(profile, "birth_date", date)
 
 
 # What to say when a date makes no sense, by its problem.
@@ -358,20 +406,8 @@ DATE_PROBLEM_TEXTS = {
 }
 
 
-def _answer_date(
-    inbound: Inbound,
-    prefer: Literal["future", "past"],
-    attribute: str,
-    problem_with: Callable[[dt.date, dt.date], DateProblem | None],
-) -> Outcome:
-    """Read a date, re-ask clearly when it makes no sense, else move on to the channel."""
-    profile = inbound.profile
-    date = parse_date(inbound.text, profile.language, inbound.today, prefer)
-    if date is None:
-        return _reply(profile, "enroll.unreadable_date")
-    problem = problem_with(date, inbound.today)
-    if problem:
-        return _reply(profile, DATE_PROBLEM_TEXTS[problem])
+def _date_accepted(profile: Profile, attribute: str, date: dt.date) -> Outcome:
+    """Keep the date and move on to the channel question."""
     changes: dict[str, object] = {attribute: date, "enrollment_step": ASK_CHANNEL}
     updated = dataclasses.replace(profile, **changes)  # type: ignore[arg-type]
     return _reply(updated, "enroll.ask_channel", date=date)
@@ -436,6 +472,7 @@ STEP_ANSWERS: dict[str, Callable[[Inbound], Outcome]] = {
     ASK_STAGE: _answer_stage,
     ASK_DUE_DATE: _answer_due_date,
     ASK_BIRTH_DATE: _answer_birth_date,
+    ASK_CONFIRM_DATE: _answer_due_date_check,
     ASK_CHANNEL: _answer_channel,
     ASK_CONFIRM: _answer_confirm,
 }

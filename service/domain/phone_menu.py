@@ -14,7 +14,13 @@ from typing import Literal
 from urllib.parse import urlencode
 
 from service.domain.call_plan import Ask, Effect, Line, OptOut, Plan, SendText, Subscribe
-from service.domain.dates import DateProblem, birth_date_problem, due_date_problem, parse_date
+from service.domain.dates import (
+    DateProblem,
+    birth_date_problem,
+    due_date_problem,
+    read_birth_date,
+    read_due_date,
+)
 from service.words.keywords import normalize
 
 MENU_PATH = "/voice/menu"
@@ -500,8 +506,12 @@ def _read_date(
     turn: Turn,
     prefer: Literal["future", "past"],
     problem_with: Callable[[dt.date, dt.date], DateProblem | None],
+    heard: Callable[[str, str, dt.date], dt.date | None],
 ) -> Plan:
-    """Read a typed or spoken date, then read it back; re-ask plainly when it makes no sense."""
+    """Read a typed or spoken date, then read it back; re-ask plainly when it makes no sense.
+
+    Speech goes through the same reader as texts ("30 weeks", "the fifth of June", "ayer").
+    """
     state, said = turn.state, turn.said
     node = NODES[state.node]
     if MAIN_MENU_KEY in said.digits:
@@ -514,7 +524,7 @@ def _read_date(
     if said.digits:
         date = keypad_date(said.digits, turn.today, prefer)
     elif said.speech:
-        date = parse_date(said.speech, state.voice_language, turn.today, prefer)
+        date = heard(said.speech, state.voice_language, turn.today)
     else:
         return failure(turn, wrong_key=False)
     found = None if date is None else problem_with(date, turn.today)
@@ -528,9 +538,15 @@ def _read_date(
     return arrive(confirm)
 
 
+def _heard_due_date(words: str, language: str, today: dt.date) -> dt.date | None:
+    """A due date said as a date or as how far along; it is read back either way."""
+    reading = read_due_date(words, language, today)
+    return reading.date if reading else None
+
+
 READERS: dict[str, Callable[[Turn], Plan]] = {
-    "due_date": lambda turn: _read_date(turn, "future", due_date_problem),
-    "birth_date": lambda turn: _read_date(turn, "past", birth_date_problem),
+    "due_date": lambda turn: _read_date(turn, "future", due_date_problem, _heard_due_date),
+    "birth_date": lambda turn: _read_date(turn, "past", birth_date_problem, read_birth_date),
 }
 
 

@@ -19,6 +19,8 @@ class EnrollmentStep(enum.StrEnum):
     STAGE = "stage"
     DUE_DATE = "due_date"
     BIRTH_DATE = "birth_date"
+    # A due date worked out from weeks or months, or one just past, said back for a yes.
+    CONFIRM_DATE = "confirm_date"
     CHANNEL = "channel"
     CONFIRM = "confirm"
 

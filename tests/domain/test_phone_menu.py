@@ -350,3 +350,26 @@ def test_a_hand_made_url_falls_back_to_a_safe_place() -> None:
 def test_a_plan_that_would_hang_up_without_a_word_cannot_be_made() -> None:
     with pytest.raises(BareHangupError):
         Plan()
+
+
+@pytest.mark.parametrize(
+    ("language", "node", "speech", "date"),
+    [
+        ("en", "sub_due_date", "I'm thirty weeks", TODAY + dt.timedelta(weeks=10)),
+        ("es", "sub_due_date", "treinta semanas", TODAY + dt.timedelta(weeks=10)),
+        ("en", "sub_due_date", "the fifth of June", dt.date(2027, 6, 5)),
+        ("en", "sub_birth_date", "last Tuesday", dt.date(2026, 11, 17)),
+        ("es", "sub_birth_date", "hace dos semanas", dt.date(2026, 11, 9)),
+    ],
+)
+def test_spoken_dates_use_the_same_reader_as_texts_and_are_read_back(
+    language: str,
+    node: str,
+    speech: str,
+    date: dt.date,
+    words: dict[str, dict[str, tuple[str, ...]]],
+) -> None:
+    stage = "pregnant" if node == "sub_due_date" else "postpartum"
+    plan = step(CallState(node, language, stage=stage), words, speech=speech)
+    confirm = state_of(plan)
+    assert (confirm.node, confirm.date) == ("sub_date_confirm", date)
