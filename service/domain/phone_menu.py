@@ -13,7 +13,20 @@ from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import urlencode
 
-from service.domain.call_plan import Ask, Effect, Line, OptOut, Plan, SendText, Subscribe
+from service.domain.call_plan import (
+    Ask,
+    ChangeChannel,
+    ChangeDate,
+    Effect,
+    Line,
+    OptOut,
+    Pause,
+    Plan,
+    Resume,
+    SendText,
+    SetDayPart,
+    Subscribe,
+)
 from service.domain.dates import (
     DateProblem,
     birth_date_problem,
@@ -73,6 +86,8 @@ class CallState:
     date: dt.date | None = None
     channel: str = ""
     about: str = ""
+    # "change": a member changing a date on the change menu, not signing up.
+    mode: str = ""
 
     @property
     def speaks(self) -> tuple[str, ...]:
@@ -94,6 +109,7 @@ class CallState:
             "date": self.date.isoformat() if self.date else "",
             "channel": self.channel,
             "about": self.about,
+            "mode": self.mode,
         }
         return {key: value for key, value in values.items() if value}
 
@@ -125,6 +141,7 @@ class CallState:
             date=date,
             channel=query.get("channel", "") if query.get("channel") in CHANNELS else "",
             about=query.get("about", "") if query.get("about") in NODES else "",
+            mode="change" if query.get("mode") == "change" else "",
         )
 
 
@@ -247,7 +264,7 @@ NODES: dict[str, Node] = {
         text_id="phone_text.join",
         kind="question",
         options={
-            "1": Option("voice_yes", goto="sub_channel"),
+            "1": Option("voice_yes", action="date_right"),
             "2": Option("voice_no", action="reenter_date"),
         },
     ),
@@ -271,6 +288,46 @@ NODES: dict[str, Node] = {
             "2": Option("voice_no", action="decline"),
         },
     ),
+    # The change menu, for people already signed up (main menu 3): the same changes as by text.
+    "change": Node(
+        prompt="voice.change.menu",
+        simple="voice.change.menu_simple",
+        text_id="phone_text.change",
+        options={
+            "1": Option("voice_change_date", goto="sub_stage", sets={"mode": "change"}),
+            "2": Option("voice_change_channel", goto="chg_channel"),
+            "3": Option("voice_change_pause", goto="chg_pause"),
+            "4": Option("voice_change_time", goto="chg_time"),
+        },
+    ),
+    "chg_channel": Node(
+        prompt="voice.subscribe.ask_channel",
+        simple="voice.subscribe.ask_channel_simple",
+        text_id="phone_text.change",
+        options={
+            "1": Option("text_channel", action="change_channel", sets={"channel": "sms"}),
+            "2": Option("call_channel", action="change_channel", sets={"channel": "voice"}),
+        },
+    ),
+    "chg_pause": Node(
+        prompt="voice.change.pause",
+        simple="voice.change.pause_simple",
+        text_id="phone_text.change",
+        options={
+            "1": Option("voice_pause", action="pause"),
+            "2": Option("voice_resume", action="resume"),
+        },
+    ),
+    "chg_time": Node(
+        prompt="voice.change.time",
+        simple="voice.change.time_simple",
+        text_id="phone_text.change",
+        options={
+            "1": Option("voice_morning", action="day_part", sets={"about": "morning"}),
+            "2": Option("voice_afternoon", action="day_part", sets={"about": "afternoon"}),
+            "3": Option("voice_evening", action="day_part", sets={"about": "evening"}),
+        },
+    ),
     "stop": Node(
         prompt="voice.stop.ask",
         simple="voice.stop.ask_simple",
@@ -292,8 +349,13 @@ OPT_OUT_DISCLOSURE = "voice.stop.done"
 SMS_WELCOME = "phone_text.welcome"
 
 
-def answer(state: CallState, said: Said, today: dt.date, words: SpeechWords) -> Plan:
-    """Decide what the caller hears next after pressing a key, speaking, or staying silent."""
+def answer(
+    state: CallState, said: Said, today: dt.date, words: SpeechWords, member: bool = False
+) -> Plan:
+    """Decide what the caller hears next after pressing a key, speaking, or staying silent.
+
+    A `member` (signed up already) who asks to sign up gets the change menu instead.
+    """
     turn = Turn(state, said, today, words)
     node = NODES[state.node]
     if node.reader is not None:
@@ -309,7 +371,10 @@ def answer(state: CallState, said: Said, today: dt.date, words: SpeechWords) -> 
     chosen = dataclasses.replace(state, tries=0, **option.sets)  # type: ignore[arg-type]
     if option.action is not None:
         return ACTIONS[option.action](dataclasses.replace(turn, state=chosen), option)
-    return arrive(dataclasses.replace(chosen, node=option.goto or "main"))
+    goto = option.goto or "main"
+    if goto == "sub_stage" and member and state.node == "main":
+        goto = "change"
+    return arrive(dataclasses.replace(chosen, node=goto))
 
 
 def start() -> Plan:
@@ -462,7 +527,53 @@ def _opt_out(turn: Turn, option: Option) -> Plan:
     return goodbye(state, _lines(OPT_OUT_DISCLOSURE, state), (effect,))
 
 
+def _date_right(turn: Turn, option: Option) -> Plan:
+    """The date read back is right: on to the channel, or (changing) the change is made."""
+    state = turn.state
+    if state.mode != "change":
+        return arrive(dataclasses.replace(state, node="sub_channel"))
+    if not (state.stage and state.date):
+        return arrive(dataclasses.replace(state, node="sub_stage"))
+    return _changed(state, ChangeDate(state.stage, state.date, state.language))
+
+
+def _changed(state: CallState, effect: Effect) -> Plan:
+    """Say the change is made and go back to the main menu."""
+    main = CallState(node="main", language=state.language)
+    plan = arrive(main, _lines("voice.change.done", main))
+    return dataclasses.replace(plan, effects=(effect,))
+
+
+def _change_channel(turn: Turn, option: Option) -> Plan:
+    """Texts or calls from now on."""
+    state = turn.state
+    return _changed(state, ChangeChannel(state.channel, state.language, turn.said.evidence))
+
+
+def _pause(turn: Turn, option: Option) -> Plan:
+    """Pause for the usual two weeks."""
+    state = turn.state
+    return _changed(state, Pause(state.language, turn.said.evidence))
+
+
+def _resume(turn: Turn, option: Option) -> Plan:
+    """Start again now."""
+    state = turn.state
+    return _changed(state, Resume(state.language, turn.said.evidence))
+
+
+def _day_part(turn: Turn, option: Option) -> Plan:
+    """Morning, afternoon or evening."""
+    state = turn.state
+    return _changed(dataclasses.replace(state, about=""), SetDayPart(state.about, state.language))
+
+
 ACTIONS: dict[str, Callable[[Turn, Option], Plan]] = {
+    "date_right": _date_right,
+    "change_channel": _change_channel,
+    "pause": _pause,
+    "resume": _resume,
+    "day_part": _day_part,
     "send_text": _send_text,
     "reenter_date": _reenter_date,
     "subscribe": _subscribe,

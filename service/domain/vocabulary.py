@@ -6,11 +6,16 @@ import enum
 
 
 class Status(enum.StrEnum):
-    """Where a subscriber is in their subscription."""
+    """Where a subscriber is in their subscription (moves: `domain.life.TRANSITIONS`)."""
 
     ENROLLING = "enrolling"
     ACTIVE = "active"
+    # Nothing scheduled goes out: until `paused_until` (PAUSE), or, with no date, until the
+    # person chooses after a loss. STOP and HELP still work; RESUME ends it.
+    PAUSED = "paused"
     STOPPED = "stopped"
+    # The program ended (12 months after birth, or 6 after weaning) and said goodbye.
+    COMPLETED = "completed"
 
 
 class EnrollmentStep(enum.StrEnum):
@@ -32,6 +37,14 @@ class Stage(enum.StrEnum):
     POSTPARTUM = "postpartum"
 
 
+class DayPart(enum.StrEnum):
+    """When in the day a person likes their messages, inside the legal send window."""
+
+    MORNING = "morning"
+    AFTERNOON = "afternoon"
+    EVENING = "evening"
+
+
 class Channel(enum.StrEnum):
     """How a subscriber wants their reminders, and how a message travels."""
 
@@ -47,10 +60,16 @@ class Direction(enum.StrEnum):
 
 
 class ConsentAction(enum.StrEnum):
-    """Consent given or withdrawn."""
+    """Consent given or withdrawn, or how and whether we may reach the person changed."""
 
     OPT_IN = "opt_in"
     OPT_OUT = "opt_out"
+    # Reach changes after joining (`domain.life`): texts or calls, a pause and its end, and a
+    # loss (no baby text ever again).
+    CHANNEL = "channel"
+    PAUSE = "pause"
+    RESUME = "resume"
+    LOSS = "loss"
 
 
 class ConsentChannel(enum.StrEnum):

@@ -11,7 +11,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from service.domain import call_script, phone_menu
-from service.domain.call_plan import AnswerCheckin, Escalate, OptOut, Plan, SendText, Subscribe
+from service.domain.call_plan import (
+    AnswerCheckin,
+    Escalate,
+    NotYet,
+    OptOut,
+    Plan,
+    ReportBirth,
+    SendText,
+    Subscribe,
+)
 from service.domain.clock import local_date, utcnow
 from service.domain.phones import local_time_zone, mask
 from service.domain.vocabulary import (
@@ -22,7 +31,7 @@ from service.domain.vocabulary import (
     Stage,
     Status,
 )
-from service.store import call_steps, consent, escalations, messages, subscribers
+from service.store import call_steps, consent, escalations, messages, planned, subscribers
 from service.store.db import DbSession, DuplicateError, Sessions, transaction
 from service.words.texts import Texts
 
@@ -95,11 +104,18 @@ def answer_reminder_keys(
     now: dt.datetime | None = None,
 ) -> Plan:
     """What follows a key, words or silence from the person on a call we placed."""
+    now = now or utcnow()
     call = call_script.ReminderCall.from_query(query)
+    today = local_date(local_time_zone(turn.phone, turn.zip_code), now)
     plan = call_script.respond(
-        call, turn.digits, turn.speech, texts.spoken_keywords, _has_text(texts, call.language)
+        call,
+        turn.digits,
+        turn.speech,
+        texts.spoken_keywords,
+        _has_text(texts, call.language),
+        today,
     )
-    return _record(sessions, texts, turn, plan, now or utcnow(), source=call.message_id)
+    return _record(sessions, texts, turn, plan, now, source=call.message_id)
 
 
 def _has_text(texts: Texts, language: str) -> Callable[[str], bool]:
@@ -256,6 +272,37 @@ def _answer_checkin(
     messages.log_call_answer(session, subscriber_id, turn.phone, effect.answer_id, now)
 
 
+def _report_birth(
+    session: DbSession,
+    caller: Any,
+    effect: ReportBirth,
+    turn: CallTurn,
+    texts: Texts,
+    now: dt.datetime,
+) -> None:
+    """The birth, told on the birth question's call: after-birth tips from now on."""
+    if caller is None or caller.status is not Status.ACTIVE:
+        return
+    changes = {"stage": Stage.POSTPARTUM, "birth_date": effect.date, "birth_assumed_on": None}
+    subscribers.update_subscriber(session, caller.id, changes, now)
+    planned.cancel_for_person(session, caller.id, now)
+
+
+def _not_yet(
+    session: DbSession,
+    caller: Any,
+    effect: NotYet,
+    turn: CallTurn,
+    texts: Texts,
+    now: dt.datetime,
+) -> None:
+    """Not born yet: the birth is assumed no sooner than a week from today."""
+    if caller is None:
+        return
+    today = local_date(caller.time_zone, now)
+    subscribers.update_subscriber(session, caller.id, {"birth_asked_on": today}, now)
+
+
 # Each effect's recorder, by the effect's type.
 EFFECTS: dict[type[Any], Callable[..., None]] = {
     Subscribe: _subscribe,
@@ -263,4 +310,6 @@ EFFECTS: dict[type[Any], Callable[..., None]] = {
     SendText: _send_text,
     Escalate: _escalate,
     AnswerCheckin: _answer_checkin,
+    ReportBirth: _report_birth,
+    NotYet: _not_yet,
 }

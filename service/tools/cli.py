@@ -170,12 +170,13 @@ def _preview(boneline: Deployment, now: dt.datetime) -> None:
 
 def _tick(boneline: Deployment, now: dt.datetime) -> None:
     """One housekeeping, planning and sending pass at `now`, and every outcome in one line."""
-    from scheduler.jobs import housekeeping_job, plan_job, send_job
+    from scheduler.jobs import housekeeping_job, life_job, plan_job, send_job
     from service.gateway.sender import sender_for
 
     settings, database = boneline.settings, boneline.db
     housekeeping_job(database, settings, now)
     planned = plan_job(database, settings, now)
+    life_job(database, settings, now)
     sender = sender_for(settings, click.echo)
     try:
         sent = send_job(database, settings, boneline.texts, sender, now)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
 
-from scheduler.jobs import housekeeping_job, plan_job, send_job
+from scheduler.jobs import housekeeping_job, life_job, plan_job, send_job
 from service.domain.call_script import ANSWER_PATH, UnknownMessageError
 from service.domain.clock import utcnow
 from service.domain.phone_menu import MENU_PATH
@@ -237,6 +237,7 @@ class Simulator:
         output: list[str] = []
         while self.now < target:
             plan_job(database, settings, self.now)
+            life_job(database, settings, self.now)
             hour_end = min(self.now.replace(minute=0) + dt.timedelta(hours=1), target)
             for send_at in self._send_times(hour_end):
                 self.now = max(self.now, send_at)
