@@ -25,7 +25,7 @@ from service.domain.life import (
     window_part,
 )
 from service.domain.send_windows import SendWindows, send_time, utc_window
-from service.domain.vocabulary import PendingQuestion, PlanStatus, Recipient, Stage, Status
+from service.domain.vocabulary import PlanStatus, Recipient, Stage, Status
 from service.store import planned, subscribers
 from service.store.db import Database
 
@@ -112,13 +112,8 @@ def _message(
 
 
 def _ask_birth(row: Any, today: dt.date) -> dict[str, object]:
-    """Asked today: a bare YES or NO answers it."""
-    return {
-        "birth_asked_on": today,
-        "pending_question": PendingQuestion.BIRTH,
-        "pending_options": None,
-        "pending_asked_at": None,
-    }
+    """Asked today (once it is sent, a bare YES or NO answers it: `scheduler.sending`)."""
+    return {"birth_asked_on": today}
 
 
 def _assume_birth(row: Any, today: dt.date) -> dict[str, object]:

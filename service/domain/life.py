@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from service.domain.schedule import add_months
-from service.domain.vocabulary import Channel, DayPart, Stage, Status
+from service.domain.vocabulary import Channel, DayPart, PendingQuestion, Stage, Status
 
 # "Has your baby arrived?" three days after the due date; after two weeks with no news (or a
 # week after the last NOT YET), tips move to after birth, counted from the due date.
@@ -27,6 +27,8 @@ MONTHS_AFTER_WEANING = 6
 MOST_MONTHS_AFTER_BIRTH = 24
 # Self-care tips after a loss run for a year.
 MONTHS_AFTER_LOSS = 12
+# Scheduled messages that ask a question: once sent, a bare answer answers it.
+QUESTION_OF_ITEM: Mapping[str, PendingQuestion] = {"life.ask_birth": PendingQuestion.BIRTH}
 # The care team's escalation reason for a loss: a follow-up when they can, not a red flag.
 FOLLOW_UP_REASON = "loss_follow_up"
 DEFAULT_PAUSE_WEEKS = 2

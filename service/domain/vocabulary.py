@@ -30,6 +30,23 @@ class EnrollmentStep(enum.StrEnum):
     CONFIRM = "confirm"
 
 
+class PendingQuestion(enum.StrEnum):
+    """The last question we asked a person outside enrollment, until answered or replaced.
+
+    A bare "1" or "YES" means what that question offered (`domain.conversation`); enrollment
+    questions have their own column (`EnrollmentStep`).
+    """
+
+    CHECKIN = "checkin"  # "Do you have bad back pain?": yes or no
+    MENU = "menu"  # the topic list: a number names a topic
+    WHICH_TOPIC = "which_topic"  # "Did you mean 1) X or 2) Y?": its two topics are kept with it
+    # Life changes (`domain.life`):
+    BIRTH = "birth"  # "Has your baby arrived?": YES asks the day, NO means not yet
+    FEEDING = "feeding"  # "Are you breastfeeding?": 1 yes, 2 no (skippable)
+    LOSS_CHOICE = "loss_choice"  # after a loss: 1 keep bone tips for themselves, 2 stop
+    DUE_CHECK = "due_check"  # a new due date said back: YES keeps it (the date is the option)
+
+
 class Stage(enum.StrEnum):
     """Pregnant (counting to a due date) or postpartum (counting from a birth date)."""
 

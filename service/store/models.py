@@ -20,6 +20,7 @@ from service.domain.vocabulary import (
     EnrollmentStep,
     EscalationSource,
     MessageStatus,
+    PendingQuestion,
     PlanStatus,
     Recipient,
     StaffRole,
@@ -80,8 +81,12 @@ class Subscriber(Base):
     birth_asked_on: Mapped[dt.date | None] = mapped_column(sa.Date)
     birth_assumed_on: Mapped[dt.date | None] = mapped_column(sa.Date)
     loss_on: Mapped[dt.date | None] = mapped_column(sa.Date)
-    # When the last back-pain check-in went out: a YES/1 or NO/2 soon after answers it.
-    last_checkin_at: Mapped[dt.datetime | None] = mapped_column()
+    # The last question we asked outside enrollment (a check-in, the menu, "which one?"), the
+    # topics it offered (space-separated) and when: a bare "1" or "YES" means what it offered,
+    # however late it comes, until another question replaces it.
+    pending_question: Mapped[PendingQuestion | None] = mapped_column(_enum(PendingQuestion))
+    pending_options: Mapped[str | None] = mapped_column(CleanString(64))
+    pending_asked_at: Mapped[dt.datetime | None] = mapped_column()
     # Set when Twilio says the number cannot get texts (21211 invalid, 21614 not mobile).
     number_invalid_at: Mapped[dt.datetime | None] = mapped_column()
     number_invalid_code: Mapped[int | None] = mapped_column()

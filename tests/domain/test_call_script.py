@@ -10,6 +10,7 @@ import pytest
 from service.domain import call_script, phone_menu
 from service.domain.call_plan import AnswerCheckin, Escalate, OptOut
 from service.domain.call_script import ReminderCall, UnknownMessageError, greet, respond
+from service.domain.life import LifeStep
 from service.words.catalog import Catalog
 
 WORDS = {
@@ -94,6 +95,8 @@ def test_every_voice_and_phone_text_in_the_catalog_is_used_and_every_used_one_ex
     for node in phone_menu.NODES.values():
         used |= {node.prompt, node.simple, node.text_id} | ({node.lead} if node.lead else set())
     used |= {"voice.reminder.generic", "voice.checkin.generic"}
+    # What the `life` job sends by call: the voice version of each step's message.
+    used |= {f"voice.{step.value}" for step in LifeStep}
     shipped = {i for i in catalog.ids("en") if i.startswith(("voice.", "phone_text."))}
     assert used - shipped == set()
     assert shipped - used == set()
@@ -103,7 +106,12 @@ def test_every_speech_intent_the_calls_listen_for_has_words_in_both_languages(
     catalog: Catalog,
 ) -> None:
     intents = {intent for _, intent in phone_menu.KEY_INTENTS}
-    for keys in (call_script.REMINDER_KEYS, call_script.CHECKIN_KEYS):
+    for keys in (
+        call_script.REMINDER_KEYS,
+        call_script.CHECKIN_KEYS,
+        call_script.BIRTH_KEYS,
+        call_script.BIRTH_CONFIRM_KEYS,
+    ):
         intents |= {intent for intent, _ in keys.options.values()}
     for language in ("en", "es"):
         assert intents <= set(catalog.keywords(language)), language
