@@ -2,9 +2,10 @@
 
 Three days after the due date with no birth: "Has your baby arrived?"; two weeks after it with
 still nothing: after-birth tips counted from the due date, and a text that says so; a pause's
-end: a one-line welcome back; the program's end: the goodbye. Each is planned as one message in
-the person's send window today, in the same transaction as the change it announces, so the
-database says what was sent: it is never planned twice.
+end: a one-line welcome back; the program's end: the goodbye. Each goes out on the first slot
+day (Monday, Wednesday, Friday) from then, in place of that day's tip, in the same transaction
+as the change it announces: the database says what was sent, so it is never sent twice, and
+nobody gets more than 1 message a day or 3 a week.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from service.domain.life import (
     next_status,
     window_part,
 )
+from service.domain.schedule import SLOT_WEEKDAYS
 from service.domain.send_windows import SendWindows, send_time, utc_window
 from service.domain.vocabulary import PlanStatus, Recipient, Stage, Status
 from service.store import planned, subscribers
@@ -48,9 +50,16 @@ class LifeReport:
 def run_life(database: Database, windows: SendWindows, now: dt.datetime) -> LifeReport:
     """Do what is owed today to every active or paused person, inside their send window."""
     report = LifeReport()
+    with database.engine.connect() as connection:
+        planned_days = planned.planned_zone_days(connection, (now - dt.timedelta(days=2)).date())
     for page in planned.life_pages(database, PAGE_SIZE):
         for row in page:
             today = local_date(row.time_zone, now)
+            # Only on a slot day, once that day is planned (paused people have no tip to wait
+            # for): the message takes the day's slot, so nobody gets more than 1 a day or 3 a week.
+            planned_today = (row.time_zone, today) in planned_days or row.status is Status.PAUSED
+            if today.weekday() not in SLOT_WEEKDAYS or not planned_today:
+                continue
             step = life_step(_life_profile(row), today)
             if step is None:
                 continue
@@ -59,10 +68,9 @@ def run_life(database: Database, windows: SendWindows, now: dt.datetime) -> Life
             if window is None or window[1] <= now:
                 # No window left today: tomorrow's pass does it, inside that day's window.
                 continue
-            window = window_part(window, row.time_zone, today, row.day_part)
             message = _message(row, step, today, window, now)
             with database.engine.begin() as connection:
-                if planned.plan_life_message(database, connection, message):
+                if planned.take_day_slot(database, connection, message):
                     changes = CHANGES[step](row, today)
                     subscribers.update_subscriber(connection, row.id, changes, now)
                     report.done[step] = report.done.get(step, 0) + 1
@@ -78,7 +86,6 @@ def _life_profile(row: Any) -> LifeProfile:
         stage=row.stage,
         due_date=row.due_date,
         birth_date=row.birth_date,
-        weaned_on=row.weaned_on,
         paused_until=row.paused_until,
         birth_asked_on=row.birth_asked_on,
         birth_assumed_on=row.birth_assumed_on,
@@ -93,12 +100,14 @@ def _message(
     window: tuple[dt.datetime, dt.datetime],
     now: dt.datetime,
 ) -> dict[str, Any]:
-    """The planned row that says it, in the window (now, if the planned minute has passed)."""
+    """The planned row that says it, in the window and the person's part of the day (now, if
+    the planned minute has passed)."""
+    part = window_part(window, row.time_zone, today, row.day_part)
     return {
         "subscriber_id": row.id,
         "item_key": step.value,
         "local_date": today,
-        "send_at": max(now, send_time(row.id, today, window)),
+        "send_at": max(now, send_time(row.id, today, part)),
         "window_end": window[1],
         "recipient": Recipient.SUBSCRIBER,
         "channel": row.channel,

@@ -343,6 +343,9 @@ NODES: dict[str, Node] = {
     ),
 }
 
+# Reached only by people already signed up (main menu 3 for a member).
+MEMBER_NODES = ("change", "chg_channel", "chg_pause", "chg_time")
+
 # The disclosure a caller agrees to, and the words that confirm a stop: kept in the consent log.
 SUBSCRIBE_DISCLOSURE = "voice.subscribe.disclosure"
 OPT_OUT_DISCLOSURE = "voice.stop.done"

@@ -54,6 +54,16 @@ class Stage(enum.StrEnum):
     POSTPARTUM = "postpartum"
 
 
+class Track(enum.StrEnum):
+    """Which reminders a person gets: about the baby and their bones, or self-care only.
+
+    SELF_CARE is for a person after a loss: bone tips that never mention a baby.
+    """
+
+    BABY = "baby"
+    SELF_CARE = "self_care"
+
+
 class DayPart(enum.StrEnum):
     """When in the day a person likes their messages, inside the legal send window."""
 

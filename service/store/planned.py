@@ -144,6 +144,7 @@ def reachable_pages(database: Database, page_size: int) -> Iterator[list[Any]]:
         _SUBSCRIBERS.c.birth_date,
         _SUBSCRIBERS.c.language,
         _SUBSCRIBERS.c.channel,
+        _SUBSCRIBERS.c.day_part,
     )
     last_id = 0
     while True:
@@ -153,6 +154,8 @@ def reachable_pages(database: Database, page_size: int) -> Iterator[list[Any]]:
                 _SUBSCRIBERS.c.id > last_id,
                 _SUBSCRIBERS.c.status == Status.ACTIVE,
                 _SUBSCRIBERS.c.stage.is_not(None),
+                # After a loss no pregnancy or baby tip is planned, ever.
+                _SUBSCRIBERS.c.loss_on.is_(None),
                 sa.or_(
                     _SUBSCRIBERS.c.number_invalid_at.is_(None),
                     _SUBSCRIBERS.c.channel == Channel.VOICE,
@@ -608,7 +611,6 @@ def life_pages(database: Database, page_size: int) -> Iterator[list[Any]]:
         _SUBSCRIBERS.c.stage,
         _SUBSCRIBERS.c.due_date,
         _SUBSCRIBERS.c.birth_date,
-        _SUBSCRIBERS.c.weaned_on,
         _SUBSCRIBERS.c.paused_until,
         _SUBSCRIBERS.c.birth_asked_on,
         _SUBSCRIBERS.c.birth_assumed_on,
@@ -636,10 +638,32 @@ def life_pages(database: Database, page_size: int) -> Iterator[list[Any]]:
         last_id = page[-1].id
 
 
-def plan_life_message(
-    database: Database, connection: sa.Connection, row: Mapping[str, Any]
-) -> bool:
-    """Plan one life-change message (once per person, item and day); False if it was there."""
+def take_day_slot(database: Database, connection: sa.Connection, row: Mapping[str, Any]) -> bool:
+    """Give a person's message slot of the day to a life-change message, at most once.
+
+    The day's planned reminder, not sent yet, becomes the life message (same time); with none
+    planned, the message is planned in the window. False (nothing changes) when a message for
+    that day is already sent or on its way: the next slot day will do.
+    """
+    today = connection.execute(
+        sa.select(PLANNED.c.id, PLANNED.c.status).where(
+            PLANNED.c.subscriber_id == row["subscriber_id"],
+            PLANNED.c.local_date == row["local_date"],
+            PLANNED.c.recipient == Recipient.SUBSCRIBER,
+        )
+    ).all()
+    waiting = [found.id for found in today if found.status is PlanStatus.PLANNED]
+    gone = {PlanStatus.CANCELLED, PlanStatus.SKIPPED, PlanStatus.PLANNED}
+    if any(found.status not in gone for found in today):
+        return False
+    if waiting:
+        taken = {name: row[name] for name in ("item_key", "message_id", "channel", "language")}
+        connection.execute(
+            sa.update(PLANNED)
+            .where(PLANNED.c.id == waiting[0])
+            .values(**taken, updated_at=row["updated_at"])
+        )
+        return True
     result = connection.execute(
         insert_ignoring_duplicates(database, PLANNED).returning(PLANNED.c.id), [dict(row)]
     )
@@ -650,20 +674,17 @@ def cancel_for_person(
     connection: sa.Connection | Session,
     subscriber_id: int,
     now: dt.datetime,
-    keep: tuple[str, ...] = (),
-) -> int:
+) -> None:
     """Cancel a person's planned messages that no longer fit (a new date, a loss, a pause)."""
-    result = connection.execute(
+    connection.execute(
         sa.update(PLANNED)
         .where(
             PLANNED.c.subscriber_id == subscriber_id,
             PLANNED.c.status == PlanStatus.PLANNED,
             PLANNED.c.recipient == Recipient.SUBSCRIBER,
-            PLANNED.c.item_key.not_in(keep),
         )
         .values(status=PlanStatus.CANCELLED, updated_at=now)
     )
-    return result.rowcount or 0
 
 
 def replan_for_person(

@@ -136,7 +136,14 @@ class Simulator:
         # The clock stands still while you type, so every text would look like an instant answer
         # to our last one: loop protection here leaves the quick-reply signal out.
         loop_rule = dataclasses.replace(self.boneline.loop_rule, quick_replies=0)
-        replies = receive_text(database.Session, inbound, self.boneline.texts, self.now, loop_rule)
+        replies = receive_text(
+            database.Session,
+            inbound,
+            self.boneline.texts,
+            self.now,
+            loop_rule,
+            loss_follow_up=bool(self.boneline.settings.CARE_TEAM_LOSS_FOLLOW_UP),
+        )
         output = [f"< {reply}" for reply in replies] or ["(no reply)"]
         return output + self.send_pass()
 
