@@ -10,6 +10,7 @@ import pytest
 from service.domain import call_script, phone_menu
 from service.domain.call_plan import AnswerCheckin, Escalate, OptOut
 from service.domain.call_script import ReminderCall, UnknownMessageError, greet, respond
+from service.understanding import SAFETY_TABLE
 from service.words.catalog import Catalog
 
 WORDS = {
@@ -94,6 +95,8 @@ def test_every_voice_and_phone_text_in_the_catalog_is_used_and_every_used_one_ex
     for node in phone_menu.NODES.values():
         used |= {node.prompt, node.simple, node.text_id} | ({node.lead} if node.lead else set())
     used |= {"voice.reminder.generic", "voice.checkin.generic"}
+    # The triage table's spoken replies (the phone line says them for what a caller says).
+    used |= {rule.voice_id for rule in SAFETY_TABLE.values()}
     shipped = {i for i in catalog.ids("en") if i.startswith(("voice.", "phone_text."))}
     assert used - shipped == set()
     assert shipped - used == set()
