@@ -19,6 +19,7 @@ from service.domain.vocabulary import (
     EnrollmentStep,
     EscalationSource,
     MessageStatus,
+    PendingQuestion,
     PlanStatus,
     Recipient,
     StaffRole,
@@ -71,8 +72,12 @@ class Subscriber(Base):
     birth_date: Mapped[dt.date | None] = mapped_column(sa.Date)
     time_zone: Mapped[str] = mapped_column(CleanString(64), default="America/New_York")
     zip_code: Mapped[str | None] = mapped_column(CleanString(10))
-    # When the last back-pain check-in went out: a YES/1 or NO/2 soon after answers it.
-    last_checkin_at: Mapped[dt.datetime | None] = mapped_column()
+    # The last question we asked outside enrollment (a check-in, the menu, "which one?"), the
+    # topics it offered (space-separated) and when: a bare "1" or "YES" means what it offered,
+    # however late it comes, until another question replaces it.
+    pending_question: Mapped[PendingQuestion | None] = mapped_column(_enum(PendingQuestion))
+    pending_options: Mapped[str | None] = mapped_column(CleanString(64))
+    pending_asked_at: Mapped[dt.datetime | None] = mapped_column()
     # Set when Twilio says the number cannot get texts (21211 invalid, 21614 not mobile).
     number_invalid_at: Mapped[dt.datetime | None] = mapped_column()
     number_invalid_code: Mapped[int | None] = mapped_column()
