@@ -23,7 +23,8 @@ class Texts:
     @classmethod
     def from_settings(cls, settings: Settings, catalog: Catalog | None = None) -> Texts:
         """Bind the shipped (or a given) catalog to the deployment's names."""
-        catalog = catalog or default_catalog()
+        if catalog is None:
+            return cls(default_catalog(), default_keywords(), deployment_params(settings))
         return cls(catalog, Keywords.from_catalog(catalog), deployment_params(settings))
 
     @functools.cached_property
@@ -50,10 +51,27 @@ class Texts:
         return sms_form(self.render(message_id, language, params))
 
 
+@functools.cache
+def default_keywords() -> Keywords:
+    """The shipped catalog's keyword table, built once per process (it takes tens of ms)."""
+    return Keywords.from_catalog(default_catalog())
+
+
 def deployment_params(settings: Settings) -> dict[str, str]:
     """The placeholder values every text may use."""
     return {
         "program": settings.PROGRAM_NAME,
         "organization": settings.ORGANIZATION_NAME,
         "support": settings.SUPPORT_CONTACT,
+        "crisis_line": settings.CRISIS_LINE,
+        "maternal_line": settings.MATERNAL_MENTAL_HEALTH_LINE,
+        # Spoken digit by digit on the phone line ("9 8 8", not "nine hundred eighty-eight").
+        "crisis_line_spoken": spoken_digits(settings.CRISIS_LINE),
+        "maternal_line_spoken": spoken_digits(settings.MATERNAL_MENTAL_HEALTH_LINE),
     }
+
+
+def spoken_digits(number: str) -> str:
+    """A phone number for text-to-speech: its digits one by one, groups kept apart by commas."""
+    groups = ["".join(c for c in group if c.isdigit()) for group in number.split("-")]
+    return ", ".join(" ".join(group) for group in groups if group)

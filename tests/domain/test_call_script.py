@@ -11,6 +11,7 @@ from service.domain import call_script, phone_menu
 from service.domain.call_plan import AnswerCheckin, Escalate, OptOut
 from service.domain.call_script import ReminderCall, UnknownMessageError, greet, respond
 from service.domain.life import LifeStep
+from service.understanding import SAFETY_TABLE
 from service.words.catalog import Catalog
 
 WORDS = {
@@ -97,6 +98,8 @@ def test_every_voice_and_phone_text_in_the_catalog_is_used_and_every_used_one_ex
     used |= {"voice.reminder.generic", "voice.checkin.generic"}
     # What the `life` job sends by call: the voice version of each step's message.
     used |= {f"voice.{step.value}" for step in LifeStep}
+    # The triage table's spoken replies (the phone line says them for what a caller says).
+    used |= {rule.voice_id for rule in SAFETY_TABLE.values()}
     shipped = {i for i in catalog.ids("en") if i.startswith(("voice.", "phone_text."))}
     assert used - shipped == set()
     assert shipped - used == set()
