@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -28,6 +29,7 @@ from service.domain.vocabulary import (
     Status,
     Track,
 )
+from service.understanding import ReadingKind, understand
 from service.words.catalog import Term
 from service.words.keywords import Keywords, Match
 from service.words.topics import SAFETY_REPLY_PREFIX, TOPIC_PREFIX
@@ -569,9 +571,14 @@ def _fallback(inbound: Inbound) -> Outcome:
 
 
 def _loss_news(inbound: Inbound) -> Outcome | None:
-    """A loss, in many words: a kind reply; nothing about a baby is ever sent again."""
+    """A loss in the plain words people use ("I lost my baby", "perdí a mi bebé")."""
     if inbound.keywords.phrase(inbound.text, "loss") is None:
         return None
+    return _loss(inbound)
+
+
+def _loss(inbound: Inbound) -> Outcome:
+    """A loss: a kind reply; nothing about a baby is ever sent again."""
     profile = inbound.profile
     paused = next_status(profile.status, LifeEvent.LOSS)
     if paused is None:
@@ -750,18 +757,70 @@ def _weaned(inbound: Inbound, match: Match) -> Outcome:
     return _reply(weaned.asked(None), "feed.weaned")
 
 
+def _life_words(inbound: Inbound) -> Outcome | None:
+    """A loss, a birth, a weaning or a change said in the person's own words (`understand`)."""
+    profile = inbound.profile
+    if profile.status not in (*MEMBERS, Status.ENROLLING) or not inbound.text.strip():
+        return None
+    reading = understand(inbound.text, stage=profile.stage, language=profile.language)
+    if reading.kind not in (ReadingKind.LIFE, ReadingKind.CHANGE):
+        return None
+    if reading.confidence < LIFE_WORDS_CONFIDENCE:
+        return None
+    if reading.label == "life.loss":
+        return _loss(inbound)
+    said = LIFE_WORDS.get(reading.label)
+    if said is None or profile.status not in MEMBERS:
+        return None
+    return said(inbound, Match(reading.label, frozenset({profile.language}), inbound.text))
+
+
+def _born_in_words(inbound: Inbound, match: Match) -> Outcome | None:
+    """ "My baby was born yesterday": the birth, on the day the words name (else today)."""
+    profile = inbound.profile
+    if profile.loss_on is not None:
+        return None
+    day = read_birth_date(match.rest, profile.language, inbound.today) or inbound.today
+    if birth_date_problem(day, inbound.today) is not None:
+        day = inbound.today
+    return _birth_on(profile.asked(None), day)
+
+
+def _pause_in_words(inbound: Inbound, match: Match) -> Outcome:
+    """ "Please pause for 3 weeks": a pause of the weeks named (else 2)."""
+    weeks = re.search(r"\b(\d{1,2})\s*(?:weeks?|semanas?)\b", match.rest.lower())
+    return _pause(inbound, dataclasses.replace(match, rest=weeks.group(1) if weeks else ""))
+
+
 def _not_yet_command(inbound: Inbound, match: Match) -> Outcome:
     """NOT YET / NO TODAVIA, the answer to "Has your baby arrived?"."""
     return _not_yet(inbound)
 
 
 DAY_PARTS = "day_parts"
+# How sure the understanding layer must be before words change someone's program.
+LIFE_WORDS_CONFIDENCE = 0.7
 
 # Keywords followed by more words (a date, a number of weeks), then whole-message keywords.
 LEADING_CHANGES: dict[str, Callable[[Inbound, Match], Outcome]] = {
     "due": _due,
     "pause": _pause,
     "weaned": _weaned,
+}
+# The understanding layer's labels, and what each does for a member (a loss: `_loss`).
+LIFE_WORDS: dict[str, Callable[[Inbound, Match], Outcome | None]] = {
+    "life.born": _born_in_words,
+    "life.not_yet": lambda inbound, match: _not_yet(inbound),
+    "life.weaned": lambda inbound, match: _weaned(inbound, dataclasses.replace(match, rest="")),
+    "change.due_date": lambda inbound, match: _due(inbound, match),
+    "change.texts": lambda inbound, match: _channel(
+        inbound, Match("text_channel", match.languages)
+    ),
+    "change.calls": lambda inbound, match: _channel(
+        inbound, Match("call_channel", match.languages)
+    ),
+    "change.pause": _pause_in_words,
+    "change.resume": lambda inbound, match: _resume(inbound, match),
 }
 WHOLE_CHANGES: dict[str, Callable[[Inbound, Match], Outcome]] = {
     "not_yet": _not_yet_command,
@@ -812,6 +871,7 @@ DECISIONS: tuple[Callable[[Inbound], Outcome | None], ...] = (
     _yes_after_stop,
     _birth_news,
     _life_command,
+    _life_words,
     _enrollment_answer,
     _topic_question,
 )

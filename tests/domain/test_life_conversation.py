@@ -119,3 +119,25 @@ def test_after_the_goodbye_texts_get_answers_never_we_did_not_understand(
     assert again.profile == Profile(status=Status.ENROLLING, enrollment_step="stage")
     restart = respond(done, "START", TODAY, keywords)
     assert restart.profile.status is Status.ENROLLING
+
+
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [
+        ("our son was stillborn", "loss.sorry"),
+        ("se murió mi bebé", "loss.sorry"),
+        ("can you call me instead", "change.calls"),
+        ("please pause for 3 weeks", "change.paused"),
+        ("my due date changed to march 8", "change.due_recorded"),
+        ("the baby came on tuesday", "born.recorded"),
+    ],
+)
+def test_life_changes_in_a_persons_own_words_through_the_understanding_layer(
+    keywords: Keywords, words: str, expected: str
+) -> None:
+    assert ids(respond(PREGNANT, words, TODAY, keywords))[0] == expected
+
+
+def test_words_for_a_pause_name_its_weeks(keywords: Keywords) -> None:
+    outcome = respond(PREGNANT, "please pause for 3 weeks", TODAY, keywords)
+    assert outcome.profile.paused_until == TODAY + dt.timedelta(weeks=3, days=-1)
