@@ -145,6 +145,8 @@ class Outcome:
     reply_language: str | None = None
     # The person asked us to erase their data (DELETE / BORRAR): only the consent log stays.
     erase: bool = False
+    # A non-urgent follow-up for the care team (a loss), by its escalation reason.
+    follow_up: str | None = None
 
     @property
     def language(self) -> str:
@@ -592,7 +594,7 @@ def _loss(inbound: Inbound) -> Outcome:
         breastfeeding=None,
     ).asked(PendingQuestion.LOSS_CHOICE)
     outcome = _reply(waiting, "loss.sorry", ConsentAction.LOSS)
-    return dataclasses.replace(outcome, escalation=FOLLOW_UP_REASON)
+    return dataclasses.replace(outcome, follow_up=FOLLOW_UP_REASON)
 
 
 def _loss_choice(inbound: Inbound) -> Outcome | None:

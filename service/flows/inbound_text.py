@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import logging
 from dataclasses import dataclass
@@ -212,8 +211,8 @@ def _answer(session: DbSession, inbound: InboundText, answering: _Answering) -> 
             reach_of(outcome.profile),
             now,
         )
-    if outcome.escalation == FOLLOW_UP_REASON and not answering.loss_follow_up:
-        outcome = dataclasses.replace(outcome, escalation=None)
+    if outcome.follow_up is not None and answering.loss_follow_up:
+        _record_follow_up(connection, subscriber_id, outcome, inbound, now)
     messages.log_text_and_replies(
         connection,
         subscriber_id,
@@ -320,6 +319,27 @@ def _record_escalation(
         stage=outcome.profile.stage,
         source=EscalationSource.TEXT,
         reason=outcome.escalation,
+        detail=inbound.body,
+        language=outcome.language,
+        now=now,
+    )
+
+
+def _record_follow_up(
+    connection: Any,
+    subscriber_id: int | None,
+    outcome: Outcome,
+    inbound: InboundText,
+    now: dt.datetime,
+) -> None:
+    """A loss: an escalation the care team follows up when they can (its alert says so)."""
+    escalations.record_escalation(
+        connection,
+        subscriber_id,
+        inbound.phone,
+        stage=outcome.profile.stage,
+        source=EscalationSource.TEXT,
+        reason=outcome.follow_up or FOLLOW_UP_REASON,
         detail=inbound.body,
         language=outcome.language,
         now=now,

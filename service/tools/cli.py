@@ -221,13 +221,24 @@ def parse_now(text: str | None) -> dt.datetime:
 )
 def simulate(phone: str, language: str, database_url: str | None, start_text: str | None) -> None:
     """A terminal phone: text, call and move the clock; type :help for the commands."""
+    # The simulator prints what matters; log lines would bury it (until it ends: the same
+    # process may go on logging, as the tests do).
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)
+    try:
+        _simulate(phone, language, database_url, start_text)
+    finally:
+        root.setLevel(level)
+
+
+def _simulate(phone: str, language: str, database_url: str | None, start_text: str | None) -> None:
+    """Run the simulator on a temporary database (or the one given)."""
     import tempfile
 
     from service.domain.phones import InvalidPhoneNumber, to_e164
     from service.tools.simulate import Simulator
 
-    # The simulator prints what matters; log lines would bury it.
-    logging.getLogger().setLevel(logging.ERROR)
     start = parse_now(start_text).replace(second=0, microsecond=0)
     with tempfile.TemporaryDirectory(prefix="boneline-simulate-") as folder:
         url = database_url or f"sqlite:///{Path(folder) / 'simulate.sqlite3'}"

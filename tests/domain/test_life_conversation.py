@@ -50,7 +50,8 @@ def test_a_loss_in_many_words_stops_baby_messages_and_asks_what_they_want(
         Track.SELF_CARE,
     )
     assert profile.pending is PendingQuestion.LOSS_CHOICE
-    assert (outcome.consent, outcome.escalation) == (ConsentAction.LOSS, "loss_follow_up")
+    assert (outcome.consent, outcome.follow_up) == (ConsentAction.LOSS, "loss_follow_up")
+    assert outcome.escalation is None
 
 
 @pytest.mark.parametrize(

@@ -105,7 +105,7 @@ def test_run_starts_the_scheduler_jobs_then_serves_and_stops_cleanly_on_ctrl_c(
     def serve(app: Flask, host: str, port: int, use_reloader: bool) -> None:
         scheduler = seen["scheduler"]
         assert isinstance(scheduler, BackgroundScheduler) and scheduler.running
-        assert {job.id for job in scheduler.get_jobs()} == {"plan", "send", "housekeeping"}
+        assert {job.id for job in scheduler.get_jobs()} == {"plan", "life", "send", "housekeeping"}
         seen["served"] = (host, port, use_reloader)
         raise KeyboardInterrupt
 
