@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from functools import lru_cache
 
-from service.domain.vocabulary import Stage
+from service.domain.vocabulary import Stage, Track
 
 MONDAY, WEDNESDAY, FRIDAY = 0, 2, 4
 SLOT_WEEKDAYS = (MONDAY, WEDNESDAY, FRIDAY)
@@ -129,6 +129,22 @@ ITEMS_BY_KEY: dict[str, Reminder | CheckIn] = {
 
 
 @dataclass(frozen=True)
+class ScheduleProfile:
+    """What the schedule needs to know about a person: stage, dates, breastfeeding, track.
+
+    `breastfeeding` is None when it was not asked or the person skipped the question;
+    `weaned_on` is the day they stopped; `track` SELF_CARE (after a loss) gets no baby words.
+    """
+
+    stage: Stage | None
+    due_date: dt.date | None = None
+    birth_date: dt.date | None = None
+    breastfeeding: bool | None = None
+    weaned_on: dt.date | None = None
+    track: Track = Track.BABY
+
+
+@dataclass(frozen=True)
 class Due:
     """The one scheduled message a person gets on a day."""
 
@@ -157,13 +173,9 @@ def _previous_slot_gap(weekday: int) -> int:
 
 # Planning a million people meets only a few thousand distinct (stage, dates, day) questions.
 @lru_cache(maxsize=65_536)
-def due_on(
-    stage: Stage | None,
-    due_date: dt.date | None,
-    birth_date: dt.date | None,
-    local_date: dt.date,
-) -> Due | None:
+def due_on(profile: ScheduleProfile, local_date: dt.date) -> Due | None:
     """What one person is due on one local day, or None: the schedule as a pure function."""
+    stage, due_date, birth_date = profile.stage, profile.due_date, profile.birth_date
     weekday = local_date.weekday()
     if weekday not in SLOT_WEEKDAYS:
         return None

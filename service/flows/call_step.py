@@ -201,6 +201,7 @@ def _consent_fields(
         "channel": ConsentChannel.VOICE,
         "disclosure_id": effect.disclosure_id,
         "disclosure_version": texts.catalog.version(effect.disclosure_id, effect.language),
+        "catalog_version": texts.catalog.catalog_version,
         "language": effect.language,
         "evidence": f"{effect.evidence} (call {turn.call_sid})",
         "now": now,

@@ -226,6 +226,7 @@ def _record_consent(
         "channel": ConsentChannel.SMS,
         "disclosure_id": outcome.consent_disclosure,
         "disclosure_version": texts.catalog.version(outcome.consent_disclosure, outcome.language),
+        "catalog_version": texts.catalog.catalog_version,
         "language": outcome.language,
         "evidence": inbound.body,
         "now": now,

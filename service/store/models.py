@@ -24,6 +24,7 @@ from service.domain.vocabulary import (
     StaffRole,
     Stage,
     Status,
+    Track,
 )
 from service.store.db import Base
 from service.store.types import CleanString, CleanText
@@ -71,6 +72,12 @@ class Subscriber(Base):
     birth_date: Mapped[dt.date | None] = mapped_column(sa.Date)
     time_zone: Mapped[str] = mapped_column(CleanString(64), default="America/New_York")
     zip_code: Mapped[str | None] = mapped_column(CleanString(10))
+    # Whether they breastfeed (None: not asked, or they skipped it), and when they stopped.
+    breastfeeding: Mapped[bool | None] = mapped_column()
+    weaned_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    track: Mapped[Track] = mapped_column(
+        _enum(Track), default=Track.BABY, server_default=Track.BABY.value
+    )
     # When the last back-pain check-in went out: a YES/1 or NO/2 soon after answers it.
     last_checkin_at: Mapped[dt.datetime | None] = mapped_column()
     # Set when Twilio says the number cannot get texts (21211 invalid, 21614 not mobile).
@@ -96,6 +103,9 @@ class ConsentEvent(Base):
     channel: Mapped[ConsentChannel] = mapped_column(_enum(ConsentChannel))
     disclosure_id: Mapped[str] = mapped_column(CleanString(64))
     disclosure_version: Mapped[str] = mapped_column(CleanString(16))
+    # The whole message catalog's version (`Catalog.catalog_version`) the person agreed under;
+    # None for entries kept before it was recorded.
+    catalog_version: Mapped[str | None] = mapped_column(CleanString(16))
     language: Mapped[str] = mapped_column(CleanString(2))
     evidence: Mapped[str] = mapped_column(CleanText, default="")
     occurred_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

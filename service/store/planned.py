@@ -136,6 +136,9 @@ def reachable_pages(database: Database, page_size: int) -> Iterator[list[Any]]:
         _SUBSCRIBERS.c.stage,
         _SUBSCRIBERS.c.due_date,
         _SUBSCRIBERS.c.birth_date,
+        _SUBSCRIBERS.c.breastfeeding,
+        _SUBSCRIBERS.c.weaned_on,
+        _SUBSCRIBERS.c.track,
         _SUBSCRIBERS.c.language,
         _SUBSCRIBERS.c.channel,
     )
