@@ -25,9 +25,15 @@ class Settings:
     TWILIO_API_BASE_URL: str = TWILIO_API_BASE_URL
     PUBLIC_BASE_URL: str = ""
     TRUSTED_PROXY_COUNT: int = 0
+    # Names people read and hear. Each can be set per language (PROGRAM_NAME_ES, ...); a
+    # language without its own falls back to the plain setting, then to the catalog's words for
+    # that language ("your clinic", "su clínica": `words.setting_defaults` in messages/).
     PROGRAM_NAME: str = "BoneLine"
-    ORGANIZATION_NAME: str = "your clinic"
-    SUPPORT_CONTACT: str = "your clinic"
+    PROGRAM_NAME_ES: str = ""
+    ORGANIZATION_NAME: str = ""
+    ORGANIZATION_NAME_ES: str = ""
+    SUPPORT_CONTACT: str = ""
+    SUPPORT_CONTACT_ES: str = ""
     DEFAULT_REGION: str = "US"
     CARE_TEAM_PHONE: str = ""
     CARE_TEAM_PASSWORD: str = dataclasses.field(default="", repr=False)

@@ -143,9 +143,7 @@ def _answer(
         )
     # Everything is decided before the first write, so SQLite's write lock is held briefly.
     replies = [
-        LoggedReply(
-            reply.message_id, texts.render(reply.message_id, outcome.language, reply.params)
-        )
+        LoggedReply(reply.message_id, texts.sms(reply.message_id, outcome.language, reply.params))
         for reply in outcome.replies
     ]
     if outcome.erase:

@@ -296,7 +296,7 @@ def content_check(catalog_dir: Path | None) -> None:
         raise click.ClickException(f"the catalog cannot be read: {error}") from error
     # Texts are measured with this deployment's names filled in; no database is needed.
     settings = load_settings({"DATABASE_URL": "sqlite://"})
-    report = check_catalog(catalog, deployment_params(settings))
+    report = check_catalog(catalog, deployment_params(settings, catalog))
     click.echo(format_table(report))
     if not report.ok:
         raise SystemExit(1)

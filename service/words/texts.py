@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from service.config import Settings
-from service.words.catalog import Catalog, default_catalog
+from service.words.catalog import DEFAULT_LANGUAGE, Catalog, default_catalog
 from service.words.keywords import Keywords, normalize
 from service.words.segments import sms_form
 
@@ -18,13 +18,19 @@ class Texts:
 
     catalog: Catalog
     keywords: Keywords
-    params: Mapping[str, str]
+    # The deployment's names, by language: {"es": {"organization": "su clínica", ...}, ...}.
+    params_by_language: Mapping[str, Mapping[str, str]]
 
     @classmethod
     def from_settings(cls, settings: Settings, catalog: Catalog | None = None) -> Texts:
         """Bind the shipped (or a given) catalog to the deployment's names."""
         catalog = catalog or default_catalog()
-        return cls(catalog, Keywords.from_catalog(catalog), deployment_params(settings))
+        keywords = Keywords.from_catalog(catalog)
+        return cls(catalog, keywords, deployment_params(settings, catalog))
+
+    def params(self, language: str) -> Mapping[str, str]:
+        """The deployment's names as shown in one language."""
+        return self.params_by_language.get(language) or self.params_by_language[DEFAULT_LANGUAGE]
 
     @functools.cached_property
     def spoken_keywords(self) -> dict[str, dict[str, tuple[str, ...]]]:
@@ -41,7 +47,8 @@ class Texts:
         self, message_id: str, language: str, params: Mapping[str, object] | None = None
     ) -> str:
         """The words of one text in one language, with the deployment's names filled in."""
-        return self.catalog.text(message_id, language, **{**self.params, **(params or {})})
+        names = self.params(language)
+        return self.catalog.text(message_id, language, **{**names, **(params or {})})
 
     def sms(
         self, message_id: str, language: str, params: Mapping[str, object] | None = None
@@ -50,10 +57,36 @@ class Texts:
         return sms_form(self.render(message_id, language, params))
 
 
-def deployment_params(settings: Settings) -> dict[str, str]:
-    """The placeholder values every text may use."""
-    return {
-        "program": settings.PROGRAM_NAME,
-        "organization": settings.ORGANIZATION_NAME,
-        "support": settings.SUPPORT_CONTACT,
-    }
+# Each placeholder a deployment fills, and the setting that fills it.
+SHOWN_SETTINGS = {
+    "program": "PROGRAM_NAME",
+    "organization": "ORGANIZATION_NAME",
+    "support": "SUPPORT_CONTACT",
+}
+SETTING_DEFAULTS = "setting_defaults"
+
+
+def setting_name(placeholder: str, language: str) -> str:
+    """The setting for one placeholder in one language (`ORGANIZATION_NAME_ES`)."""
+    name = SHOWN_SETTINGS[placeholder]
+    return name if language == DEFAULT_LANGUAGE else f"{name}_{language.upper()}"
+
+
+def deployment_params(
+    settings: Settings, catalog: Catalog | None = None
+) -> dict[str, dict[str, str]]:
+    """The placeholder values every text may use, by language: the language's own setting,
+    else the plain one, else the catalog's words for that language."""
+    catalog = catalog or default_catalog()
+    params: dict[str, dict[str, str]] = {}
+    for language in catalog.languages:
+        defaults = catalog.words(language).get(SETTING_DEFAULTS) or {}
+        params[language] = {
+            placeholder: str(
+                getattr(settings, setting_name(placeholder, language), "")
+                or getattr(settings, name)
+                or defaults.get(placeholder, "")
+            )
+            for placeholder, name in SHOWN_SETTINGS.items()
+        }
+    return params

@@ -133,7 +133,7 @@ def test_call_request_asks_for_the_reminder_twiml_machine_detection_and_status_e
     send_monday(database, twilio_settings(database, fake_twilio.base_url))
     (request,) = fake_twilio.call_requests()
     assert request.params["Url"] == (
-        "https://boneline.example.org/voice/reminder?message=reminder.calcium_food&lang=es"
+        "https://boneline.example.org/voice/reminder?message=reminder.calcium.amount&lang=es"
     )
     assert request.params["MachineDetection"] == "DetectMessageEnd"
     assert request.params["StatusCallback"] == "https://boneline.example.org/voice/status"

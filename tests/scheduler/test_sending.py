@@ -72,7 +72,7 @@ def add_planned_rows(database: Database, count: int, send_at: dt.datetime) -> li
                     local_date=send_at.date(),
                     send_at=send_at,
                     window_end=send_at + dt.timedelta(hours=4),
-                    message_id="reminder.calcium_food",
+                    message_id="reminder.calcium.amount",
                 )
             )
     return ids
@@ -268,7 +268,7 @@ def test_an_invalid_number_is_flagged_and_never_texted_again(database: Database)
                 local_date=dt.date(2027, 3, 3),
                 send_at=dt.datetime(2027, 3, 3, 15),
                 window_end=dt.datetime(2027, 3, 3, 23),
-                message_id="reminder.activity_walk",
+                message_id="reminder.activity.walk",
             )
         )
     send_job(database, settings, texts, sender, dt.datetime(2027, 3, 3, 15))
@@ -288,7 +288,7 @@ def test_call_channel_people_get_a_call_to_the_reminder_url(database: Database) 
     ((to, url),) = sender.calls.values()
     assert to == "+13125550102"
     assert url == (
-        "https://boneline.example.org/voice/reminder?message=reminder.calcium_food&lang=es"
+        "https://boneline.example.org/voice/reminder?message=reminder.calcium.amount&lang=es"
     )
 
 
