@@ -17,10 +17,17 @@ from service.domain.dates import (
     due_date_problem,
     parse_date,
 )
-from service.domain.vocabulary import Channel, ConsentAction, EnrollmentStep, Stage, Status
+from service.domain.vocabulary import (
+    Channel,
+    ConsentAction,
+    EnrollmentStep,
+    PendingQuestion,
+    Stage,
+    Status,
+)
 from service.words.catalog import Term
 from service.words.keywords import Keywords, Match
-from service.words.topics import SAFETY_REPLY_PREFIX, TOPIC_PREFIX, Found
+from service.words.topics import SAFETY_REPLY_PREFIX, TOPIC_PREFIX
 
 CHECKIN_BACK_PAIN = "checkin_back_pain"
 
@@ -49,6 +56,14 @@ NOT_UNDERSTOOD = frozenset(
 
 TOPIC_NAMES = "topic_names"
 
+# Thumbs up and down answer a yes/no question (skin tones and emoji styles aside).
+THUMBS_UP = "\N{THUMBS UP SIGN}"
+THUMBS_DOWN = "\N{THUMBS DOWN SIGN}"
+_EMOJI_DECORATIONS = dict.fromkeys([0xFE0E, 0xFE0F, *range(0x1F3FB, 0x1F400)])
+# The statuses that keep a question until it is answered: enrolling people answer their
+# enrollment step instead, and a number we never kept has no row to remember it in.
+HOLDS_QUESTIONS = frozenset({Status.ACTIVE, Status.STOPPED})
+
 
 @dataclass(frozen=True)
 class Profile:
@@ -61,8 +76,10 @@ class Profile:
     due_date: dt.date | None = None
     birth_date: dt.date | None = None
     channel: Channel = Channel.SMS
-    # A back-pain check-in went out recently, so YES/1 or NO/2 answers it.
-    awaiting_checkin_reply: bool = False
+    # The last question we asked outside enrollment, and the topics it offered (WHICH_TOPIC):
+    # a bare "1" or "YES" answers it, however late, until another question replaces it.
+    pending: PendingQuestion | None = None
+    pending_options: tuple[str, ...] = ()
 
     @property
     def has_complete_enrollment(self) -> bool:
@@ -70,6 +87,17 @@ class Profile:
         if self.stage is Stage.PREGNANT:
             return self.due_date is not None
         return self.stage is Stage.POSTPARTUM and self.birth_date is not None
+
+    @property
+    def holds_questions(self) -> bool:
+        """Whether a question asked now is remembered until it is answered."""
+        return self.status in HOLDS_QUESTIONS
+
+    def asked(self, question: PendingQuestion | None, options: tuple[str, ...] = ()) -> Profile:
+        """This profile after we asked `question` (None: nothing is waiting for an answer)."""
+        if question is not None and not self.holds_questions:
+            return self
+        return dataclasses.replace(self, pending=question, pending_options=options)
 
 
 @dataclass(frozen=True)
@@ -183,42 +211,51 @@ def _topic_question(inbound: Inbound) -> Outcome | None:
     menu = keywords.whole(inbound.text, ("menu",))
     if menu is not None:
         language = _answer_language(inbound.profile, menu.language_for(inbound.profile.language))
-        return Outcome(inbound.profile, (Reply("menu.list"),), reply_language=language)
+        return _menu(inbound.profile, language)
     found = keywords.topics.find(inbound.text)
     if found is None:
         return None
     language = _answer_language(inbound.profile, found.language_for(inbound.profile.language))
-    reply = TOPIC_REPLIES.get(len(found.names), _menu_reply)(found, keywords)
-    return Outcome(inbound.profile, (reply,), reply_language=language)
+    if len(found.names) == 1:
+        return Outcome(inbound.profile, (_topic(found.names[0]),), reply_language=language)
+    if len(found.names) == 2:
+        return _which_topic(inbound, found.names[0], found.names[1], language)
+    return _menu(inbound.profile, language)
+
+
+def _menu(profile: Profile, language: str) -> Outcome:
+    """The topic list: a number answers it."""
+    menu = profile.asked(PendingQuestion.MENU)
+    return Outcome(menu, (Reply("menu.list"),), reply_language=language)
+
+
+def _topic(name: str) -> Reply:
+    """A topic's answer."""
+    return Reply(TOPIC_PREFIX + name)
+
+
+def _which_topic(inbound: Inbound, first: str, second: str, language: str) -> Outcome:
+    """Two topics fit: ask which, so a 1 or a 2 answers (menu numbers where nothing is kept)."""
+    profile = inbound.profile
+    names = {"first": Term(TOPIC_NAMES, first), "second": Term(TOPIC_NAMES, second)}
+    if profile.holds_questions:
+        asked = profile.asked(PendingQuestion.WHICH_TOPIC, (first, second))
+        return Outcome(asked, (Reply("menu.which_topic", names),), reply_language=language)
+    numbers = inbound.keywords.topics
+    reply = Reply(
+        "menu.which_one",
+        {
+            **names,
+            "first_number": numbers.number_of(first),
+            "second_number": numbers.number_of(second),
+        },
+    )
+    return Outcome(profile, (reply,), reply_language=language)
 
 
 def _answer_language(profile: Profile, keyword_language: str) -> str:
     """A known person hears back in their language; a stranger in the words they used."""
     return keyword_language if profile.status is None else profile.language
-
-
-def _topic_reply(found: Found, keywords: Keywords) -> Reply:
-    """The topic's answer."""
-    return Reply(TOPIC_PREFIX + found.names[0])
-
-
-def _which_one_reply(found: Found, keywords: Keywords) -> Reply:
-    """Two topics fit equally: name both with their menu numbers, so a number answers."""
-    first, second = found.names[:2]
-    return Reply(
-        "menu.which_one",
-        {
-            "first": Term(TOPIC_NAMES, first),
-            "first_number": keywords.topics.number_of(first),
-            "second": Term(TOPIC_NAMES, second),
-            "second_number": keywords.topics.number_of(second),
-        },
-    )
-
-
-def _menu_reply(found: Found, keywords: Keywords) -> Reply:
-    """Many topics at once: the menu."""
-    return Reply("menu.list")
 
 
 def _reply(
@@ -241,7 +278,7 @@ def _stop(inbound: Inbound, match: Match) -> Outcome:
     language = match.language_for(inbound.profile.language)
     profile = dataclasses.replace(
         inbound.profile, status=Status.STOPPED, enrollment_step=None, language=language
-    )
+    ).asked(None)
     return _reply(profile, "optout.confirm", ConsentAction.OPT_OUT)
 
 
@@ -267,7 +304,12 @@ def _join(inbound: Inbound, match: Match) -> Outcome:
             dataclasses.replace(inbound.profile, language=language), "enroll.already_active"
         )
     profile = dataclasses.replace(
-        inbound.profile, status=Status.ENROLLING, enrollment_step=ASK_STAGE, language=language
+        inbound.profile,
+        status=Status.ENROLLING,
+        enrollment_step=ASK_STAGE,
+        language=language,
+        pending=None,
+        pending_options=(),
     )
     return _reply(profile, "enroll.ask_stage")
 
@@ -401,19 +443,52 @@ def _answer_confirm(inbound: Inbound) -> Outcome:
     return dataclasses.replace(outcome, consent_disclosure="enroll.confirm")
 
 
-def _checkin_answer(inbound: Inbound) -> Outcome | None:
-    """Answer a back-pain check-in: YES/SI/1 gets the safety reply and an escalation."""
+def _pending_answer(inbound: Inbound) -> Outcome | None:
+    """A bare answer to the last question we asked means what that question offered."""
     profile = inbound.profile
-    if not (profile.awaiting_checkin_reply and profile.status is Status.ACTIVE):
+    if profile.pending is None or not profile.holds_questions:
         return None
-    answer = inbound.keywords.whole(inbound.text, ("checkin_yes", "checkin_no"))
-    if answer is None:
+    return PENDING_ANSWERS[profile.pending](inbound)
+
+
+def _checkin_answer(inbound: Inbound) -> Outcome | None:
+    """YES (1, SI, a thumbs up) to the back-pain check-in: the safety reply and an escalation."""
+    answer = yes_or_no(inbound.text, inbound.keywords)
+    if answer is None or inbound.profile.status is not Status.ACTIVE:
         return None
-    answered = dataclasses.replace(profile, awaiting_checkin_reply=False)
-    if answer.intent == "checkin_yes":
+    answered = inbound.profile.asked(None)
+    if answer:
         outcome = _reply(answered, "checkin_reply.pain")
         return dataclasses.replace(outcome, escalation=CHECKIN_BACK_PAIN)
     return _reply(answered, "checkin_reply.no_pain")
+
+
+def yes_or_no(text: str, keywords: Keywords) -> bool | None:
+    """True for yes (YES, 1, SI, a thumbs up), False for no (NO, 2, a thumbs down), else None."""
+    emoji = text.strip().translate(_EMOJI_DECORATIONS)
+    if emoji and emoji == THUMBS_UP * len(emoji):
+        return True
+    if emoji and emoji == THUMBS_DOWN * len(emoji):
+        return False
+    answer = keywords.whole(text, ("checkin_yes", "checkin_no"))
+    return None if answer is None else answer.intent == "checkin_yes"
+
+
+def _menu_answer(inbound: Inbound) -> Outcome | None:
+    """A menu number after the menu: that topic."""
+    name = inbound.keywords.topics.named_by_number(inbound.text.strip().rstrip(".)"))
+    if name is None:
+        return None
+    return Outcome(inbound.profile.asked(None), (_topic(name),))
+
+
+def _which_topic_answer(inbound: Inbound) -> Outcome | None:
+    """1 or 2 after "Did you mean 1) X or 2) Y?": that topic."""
+    options = inbound.profile.pending_options
+    choice = inbound.text.strip().rstrip(".)")
+    if choice not in ("1", "2") or len(options) < int(choice):
+        return None
+    return Outcome(inbound.profile.asked(None), (_topic(options[int(choice) - 1]),))
 
 
 def _fallback(inbound: Inbound) -> Outcome:
@@ -432,6 +507,12 @@ COMMANDS: dict[str, Callable[[Inbound, Match], Outcome]] = {
     "language": _switch_language,
 }
 
+PENDING_ANSWERS: dict[PendingQuestion, Callable[[Inbound], Outcome | None]] = {
+    PendingQuestion.CHECKIN: _checkin_answer,
+    PendingQuestion.MENU: _menu_answer,
+    PendingQuestion.WHICH_TOPIC: _which_topic_answer,
+}
+
 STEP_ANSWERS: dict[str, Callable[[Inbound], Outcome]] = {
     ASK_STAGE: _answer_stage,
     ASK_DUE_DATE: _answer_due_date,
@@ -440,17 +521,12 @@ STEP_ANSWERS: dict[str, Callable[[Inbound], Outcome]] = {
     ASK_CONFIRM: _answer_confirm,
 }
 
-TOPIC_REPLIES: dict[int, Callable[[Found, Keywords], Reply]] = {
-    1: _topic_reply,
-    2: _which_one_reply,
-}
-
 # Each inbound text goes down this list; the first decision that applies answers it.
 DECISIONS: tuple[Callable[[Inbound], Outcome | None], ...] = (
     _opt_out,
     _red_flag,
     _command,
-    _checkin_answer,
+    _pending_answer,
     _yes_after_stop,
     _birth_news,
     _enrollment_answer,

@@ -23,6 +23,18 @@ class EnrollmentStep(enum.StrEnum):
     CONFIRM = "confirm"
 
 
+class PendingQuestion(enum.StrEnum):
+    """The last question we asked a person outside enrollment, until answered or replaced.
+
+    A bare "1" or "YES" means what that question offered (`domain.conversation`); enrollment
+    questions have their own column (`EnrollmentStep`).
+    """
+
+    CHECKIN = "checkin"  # "Do you have bad back pain?": yes or no
+    MENU = "menu"  # the topic list: a number names a topic
+    WHICH_TOPIC = "which_topic"  # "Did you mean 1) X or 2) Y?": its two topics are kept with it
+
+
 class Stage(enum.StrEnum):
     """Pregnant (counting to a due date) or postpartum (counting from a birth date)."""
 

@@ -269,6 +269,8 @@ def _answer_checkin(
     """Log the key the person pressed to answer a check-in call (the answer, not their words)."""
     subscriber_id = caller.id if caller is not None else None
     messages.log_call_answer(session, subscriber_id, turn.phone, effect.answer_id, now)
+    if subscriber_id is not None:
+        subscribers.note_checkin_answered(session, subscriber_id)
 
 
 def _retry_call(

@@ -25,8 +25,9 @@ WEEKS_SHOWN = 12
 HANDLED_SHOWN = 200
 # The most texts an escalation's thread shows (the latest ones).
 THREAD_SHOWN = 200
-# A YES/1 or NO/2 within this long of a back-pain check-in answers it (as the conversation
-# counts it: `flows.inbound_text.CHECKIN_REPLY_WINDOW`).
+# The figures count a check-in answered when its YES/1 or NO/2 came within this long. The
+# conversation takes a later answer too (the check-in waits until answered or replaced); the
+# figure measures how quickly people answer.
 CHECKIN_ANSWER_WINDOW = dt.timedelta(hours=72)
 
 # Delivery statuses from Twilio's status callbacks, and ours before a text has gone.

@@ -18,6 +18,7 @@ from service.domain.vocabulary import (
     ConsentChannel,
     EnrollmentStep,
     EscalationSource,
+    PendingQuestion,
     Stage,
     Status,
 )
@@ -30,8 +31,6 @@ log = logging.getLogger(__name__)
 
 # The subscriber columns a text can change, and how a Profile fills them.
 PROFILE_COLUMNS = ("status", "language", "enrollment_step", "stage", "due_date", "birth_date")
-# A YES/1 or NO/2 within this long of a back-pain check-in answers the check-in.
-CHECKIN_REPLY_WINDOW = dt.timedelta(hours=72)
 
 
 @dataclass(frozen=True)
@@ -68,7 +67,9 @@ class SubscriberFields(Protocol):
     @property
     def zip_code(self) -> str | None: ...
     @property
-    def last_checkin_at(self) -> dt.datetime | None: ...
+    def pending_question(self) -> PendingQuestion | None: ...
+    @property
+    def pending_options(self) -> str | None: ...
 
 
 def receive_text(
@@ -99,11 +100,11 @@ def receive_text(
             return earlier
 
 
-def profile_of(subscriber: SubscriberFields | None, now: dt.datetime | None = None) -> Profile:
+def profile_of(subscriber: SubscriberFields | None) -> Profile:
     """The conversation's view of a subscriber row (an ORM object or a plain row)."""
     if subscriber is None:
         return Profile()
-    checkin_at = subscriber.last_checkin_at
+    question = subscriber.pending_question
     return Profile(
         status=subscriber.status,
         language=subscriber.language,
@@ -112,9 +113,9 @@ def profile_of(subscriber: SubscriberFields | None, now: dt.datetime | None = No
         due_date=subscriber.due_date,
         birth_date=subscriber.birth_date,
         channel=subscriber.channel,
-        awaiting_checkin_reply=bool(
-            now and checkin_at and now - checkin_at <= CHECKIN_REPLY_WINDOW
-        ),
+        # A plain row holds the stored value; an ORM object the enum.
+        pending=PendingQuestion(question) if question else None,
+        pending_options=tuple((subscriber.pending_options or "").split()),
     )
 
 
@@ -130,7 +131,7 @@ def _answer(
     connection = session.connection()
     subscriber: SubscriberFields | None = known.subscriber
     time_zone = subscriber.time_zone if subscriber else _stranger_zone(inbound)
-    before = profile_of(subscriber, now)
+    before = profile_of(subscriber)
     outcome = respond(before, inbound.body, local_date(time_zone, now), texts.keywords)
     judgement = loop_guard.judge(known.history, inbound.body, now, loop_rule)
     if judgement.held:
@@ -188,9 +189,9 @@ def _save_profile(
     if subscriber is None:
         if profile.status is None:
             return None
-        values = _profile_values(profile, None)
+        values = _profile_values(profile, None, now)
         return subscribers.add_subscriber(connection, inbound.phone, inbound.zip_code, values, now)
-    values = _profile_values(profile, subscriber)
+    values = _profile_values(profile, subscriber, now)
     values.update(
         subscribers.location_changes(inbound.phone, subscriber.zip_code, inbound.zip_code)
     )
@@ -199,13 +200,19 @@ def _save_profile(
     return subscriber.id
 
 
-def _profile_values(profile: Profile, subscriber: SubscriberFields | None) -> dict[str, object]:
-    """The subscriber columns the new profile sets."""
+def _profile_values(
+    profile: Profile, subscriber: SubscriberFields | None, now: dt.datetime
+) -> dict[str, object]:
+    """The subscriber columns the new profile sets; a question asked now is asked at `now`."""
     values: dict[str, object] = {name: getattr(profile, name) for name in PROFILE_COLUMNS}
     values["status"] = profile.status or (subscriber.status if subscriber else None)
     values["channel"] = profile.channel or Channel.SMS
-    if not profile.awaiting_checkin_reply:
-        values["last_checkin_at"] = None
+    before = profile_of(subscriber)
+    question = (profile.pending, profile.pending_options)
+    if subscriber is None or question != (before.pending, before.pending_options):
+        values["pending_question"] = profile.pending
+        values["pending_options"] = " ".join(profile.pending_options) or None
+        values["pending_asked_at"] = now if profile.pending else None
     return values
 
 

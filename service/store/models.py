@@ -19,6 +19,7 @@ from service.domain.vocabulary import (
     EnrollmentStep,
     EscalationSource,
     MessageStatus,
+    PendingQuestion,
     PlanStatus,
     Recipient,
     StaffRole,
@@ -78,8 +79,12 @@ class Subscriber(Base):
     track: Mapped[Track] = mapped_column(
         _enum(Track), default=Track.BABY, server_default=Track.BABY.value
     )
-    # When the last back-pain check-in went out: a YES/1 or NO/2 soon after answers it.
-    last_checkin_at: Mapped[dt.datetime | None] = mapped_column()
+    # The last question we asked outside enrollment (a check-in, the menu, "which one?"), the
+    # topics it offered (space-separated) and when: a bare "1" or "YES" means what it offered,
+    # however late it comes, until another question replaces it.
+    pending_question: Mapped[PendingQuestion | None] = mapped_column(_enum(PendingQuestion))
+    pending_options: Mapped[str | None] = mapped_column(CleanString(64))
+    pending_asked_at: Mapped[dt.datetime | None] = mapped_column()
     # Set when Twilio says the number cannot get texts (21211 invalid, 21614 not mobile).
     number_invalid_at: Mapped[dt.datetime | None] = mapped_column()
     number_invalid_code: Mapped[int | None] = mapped_column()

@@ -14,10 +14,17 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from service.domain.phones import local_time_zone
-from service.domain.vocabulary import Status
+from service.domain.vocabulary import PendingQuestion, Status
 from service.store.models import Subscriber
 
 SUBSCRIBERS = cast(sa.Table, Subscriber.__table__)
+
+# The columns of the question we asked last, when nothing waits for an answer.
+NOTHING_PENDING: dict[str, object] = {
+    "pending_question": None,
+    "pending_options": None,
+    "pending_asked_at": None,
+}
 
 _INSERT = sa.insert(SUBSCRIBERS).returning(SUBSCRIBERS.c.id)
 _BY_PHONE = sa.select(*SUBSCRIBERS.c).where(SUBSCRIBERS.c.phone == sa.bindparam("phone"))
@@ -79,9 +86,8 @@ def update_subscriber(
 
 def stop(connection: sa.Connection | Session, subscriber_id: int, now: dt.datetime) -> None:
     """Suppress the number at once: no reminder, check-in or call goes to it any more."""
-    update_subscriber(
-        connection, subscriber_id, {"status": Status.STOPPED, "enrollment_step": None}, now
-    )
+    stopped = {"status": Status.STOPPED, "enrollment_step": None, **NOTHING_PENDING}
+    update_subscriber(connection, subscriber_id, stopped, now)
 
 
 def mark_number_invalid(
@@ -96,9 +102,24 @@ def mark_number_invalid(
 def note_checkin_sent(
     connection: sa.Connection | Session, subscriber_id: int, now: dt.datetime
 ) -> None:
-    """A back-pain check-in just went out: a YES or NO soon after answers it."""
+    """A back-pain check-in just went out: it replaces any earlier question, and a YES or NO,
+    however late, answers it."""
     connection.execute(
-        sa.update(SUBSCRIBERS).where(SUBSCRIBERS.c.id == subscriber_id).values(last_checkin_at=now)
+        sa.update(SUBSCRIBERS)
+        .where(SUBSCRIBERS.c.id == subscriber_id)
+        .values(
+            pending_question=PendingQuestion.CHECKIN, pending_options=None, pending_asked_at=now
+        )
+    )
+
+
+def note_checkin_answered(connection: sa.Connection | Session, subscriber_id: int) -> None:
+    """The check-in was answered on a call: a later YES or 1 no longer answers it."""
+    connection.execute(
+        sa.update(SUBSCRIBERS)
+        .where(SUBSCRIBERS.c.id == subscriber_id)
+        .where(SUBSCRIBERS.c.pending_question == PendingQuestion.CHECKIN)
+        .values(**NOTHING_PENDING)
     )
 
 

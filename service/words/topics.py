@@ -134,6 +134,13 @@ class PhraseMatcher:
             return self._found(span.keyword for span in spans)
         return self._near_miss(words)
 
+    def named_by_number(self, number: str) -> str | None:
+        """The name whose menu number is `number`, or None."""
+        for name, own in self.numbers.items():
+            if own == number:
+                return name
+        return None
+
     def number_of(self, name: str) -> str:
         """The menu number of a name ('' when it has none)."""
         return self.numbers.get(name, "")

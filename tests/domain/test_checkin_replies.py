@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from service.domain.conversation import Profile, respond
-from service.domain.vocabulary import ConsentAction, Stage, Status
+from service.domain.vocabulary import ConsentAction, PendingQuestion, Stage, Status
 from service.words.keywords import Keywords
 
 TODAY = dt.date(2027, 3, 10)
@@ -16,40 +16,42 @@ AFTER_CHECK_IN = Profile(
     status=Status.ACTIVE,
     stage=Stage.POSTPARTUM,
     birth_date=dt.date(2027, 3, 1),
-    awaiting_checkin_reply=True,
+    pending=PendingQuestion.CHECKIN,
 )
 
 
-@pytest.mark.parametrize("answer", ["YES", "yes", "1", "Si", "sí", "SÍ"])
+@pytest.mark.parametrize("answer", ["YES", "yes", "1", "Si", "sí", "SÍ", "👍", "👍🏽", "👍👍"])
 def test_yes_to_a_check_in_gets_the_safety_reply_and_an_escalation(
     keywords: Keywords, answer: str
 ) -> None:
     outcome = respond(AFTER_CHECK_IN, answer, TODAY, keywords)
     assert [reply.message_id for reply in outcome.replies] == ["checkin_reply.pain"]
     assert outcome.escalation == "checkin_back_pain"
-    assert outcome.profile.awaiting_checkin_reply is False
+    assert outcome.profile.pending is None
 
 
-@pytest.mark.parametrize("answer", ["NO", "no", "2", "No."])
+@pytest.mark.parametrize("answer", ["NO", "no", "2", "No.", "👎", "👎🏿"])
 def test_no_to_a_check_in_gets_encouragement_and_no_escalation(
     keywords: Keywords, answer: str
 ) -> None:
     outcome = respond(AFTER_CHECK_IN, answer, TODAY, keywords)
     assert [reply.message_id for reply in outcome.replies] == ["checkin_reply.no_pain"]
     assert outcome.escalation is None
+    assert outcome.profile.pending is None
 
 
-def test_a_one_without_a_recent_check_in_is_not_read_as_back_pain(keywords: Keywords) -> None:
-    profile = dataclasses.replace(AFTER_CHECK_IN, awaiting_checkin_reply=False)
+def test_a_one_without_a_check_in_waiting_is_not_read_as_back_pain(keywords: Keywords) -> None:
+    profile = dataclasses.replace(AFTER_CHECK_IN, pending=None)
     outcome = respond(profile, "1", TODAY, keywords)
     assert outcome.escalation is None
 
 
-def test_stop_after_a_check_in_still_stops(keywords: Keywords) -> None:
+def test_stop_after_a_check_in_still_stops_and_forgets_the_question(keywords: Keywords) -> None:
     outcome = respond(AFTER_CHECK_IN, "STOP", TODAY, keywords)
     assert outcome.consent is ConsentAction.OPT_OUT
+    assert outcome.profile.pending is None
 
 
 def test_other_words_after_a_check_in_keep_waiting_for_the_answer(keywords: Keywords) -> None:
     outcome = respond(AFTER_CHECK_IN, "what?", TODAY, keywords)
-    assert outcome.profile.awaiting_checkin_reply is True
+    assert outcome.profile.pending is PendingQuestion.CHECKIN

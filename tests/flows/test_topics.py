@@ -158,10 +158,10 @@ def test_a_subscriber_hears_topics_in_their_own_language(keywords: Keywords) -> 
     assert respond(ACTIVE_ES, "3", TODAY, keywords).language == "es"
 
 
-def test_two_topics_at_once_asks_which_one_by_menu_number(
+def test_two_topics_at_once_from_a_stranger_asks_which_one_by_menu_number(
     catalog: Catalog, keywords: Keywords
 ) -> None:
-    outcome = respond(ACTIVE, "calcium or vitamin d?", TODAY, keywords)
+    outcome = respond(Profile(), "calcium or vitamin d?", TODAY, keywords)
     assert ids(outcome) == ["menu.which_one"]
     params = outcome.replies[0].params
     assert params == {
@@ -172,7 +172,7 @@ def test_two_topics_at_once_asks_which_one_by_menu_number(
     }
     words = catalog.text("menu.which_one", "en", **params)
     assert "Reply 1 for calcium" in words and "Reply 2 for vitamin D" in words
-    assert ids(respond(ACTIVE, "2", TODAY, keywords)) == ["topic.vitamin_d"]
+    assert ids(respond(Profile(), "2", TODAY, keywords)) == ["topic.vitamin_d"]
     spanish = catalog.text("menu.which_one", "es", **params)
     assert "1 para calcio" in spanish and "2 para vitamina D" in spanish
 

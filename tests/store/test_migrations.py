@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import pathlib
 
 import pytest
 import sqlalchemy as sa
@@ -20,7 +21,16 @@ from service.domain.vocabulary import (
     StaffRole,
     Track,
 )
-from service.store.db import Base, Database, alembic_config, current_revision, head_revision
+from service.store.db import (
+    Base,
+    Database,
+    alembic_config,
+    current_revision,
+    downgrade,
+    head_revision,
+    make_engine,
+    upgrade,
+)
 from service.store.models import (
     AccessEntry,
     CareContact,
@@ -161,7 +171,7 @@ def test_a_rollback_of_the_tracks_keeps_people_and_consent_and_new_rows_start_on
     database.dispose()
     monkeypatch.setenv("DATABASE_URL", database.url)
     try:
-        down = CliRunner().invoke(main, ["db", "downgrade", "--revision", "0009"])
+        down = CliRunner().invoke(main, ["db", "downgrade", "--revision", "0010"])
         assert down.exit_code == 0, down.output
         with database.engine.connect() as connection:
             people = connection.execute(sa.text("SELECT id FROM subscribers")).scalars().all()
@@ -187,3 +197,122 @@ def test_a_rollback_of_the_tracks_keeps_people_and_consent_and_new_rows_start_on
         ("baby", None),
         ("baby", None),
     ]
+
+
+CHILD_TABLES = ("planned_messages", "messages", "consent_events", "escalations")
+
+
+def test_recreating_subscribers_on_sqlite_keeps_every_child_row_and_its_link(
+    tmp_path: pathlib.Path,
+) -> None:
+    # 0010 drops a column, so SQLite copies `subscribers`, drops the old table and renames the
+    # copy: with foreign keys on, that drop would cascade to planned messages and unlink texts.
+    url = f"sqlite:///{tmp_path / 'before.sqlite3'}"
+    upgrade(url, "0009")
+    engine = make_engine(url)
+    when = dt.datetime(2027, 3, 1, 15)
+    with engine.begin() as connection:
+        person = _insert(connection, "subscribers", _person(when, last_checkin_at=when))
+        _insert(connection, "planned_messages", _planned(person, when))
+        _insert(connection, "messages", _message(person, when))
+        _insert(connection, "consent_events", _consent(person, when))
+        _insert(connection, "escalations", _escalation(person, when))
+    engine.dispose()
+    upgrade(url)
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        for table in CHILD_TABLES:
+            linked = connection.execute(sa.text(f"SELECT subscriber_id FROM {table}")).all()
+            assert linked == [(person,)], table
+        moved = connection.execute(
+            sa.text("SELECT pending_question, pending_asked_at FROM subscribers")
+        ).one()
+        assert moved == ("checkin", str(when))
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    engine.dispose()
+    downgrade(url, "0009")
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        for table in CHILD_TABLES:
+            assert connection.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar() == 1
+        kept = connection.execute(sa.text("SELECT last_checkin_at FROM subscribers")).scalar()
+        assert kept == str(when)
+    engine.dispose()
+
+
+def _insert(connection: sa.Connection, table: str, row: dict[str, object]) -> int:
+    """Insert one row with plain SQL (the models are ahead of this schema) and return its id."""
+    names = ", ".join(row)
+    values = ", ".join(f":{name}" for name in row)
+    sql = sa.text(f"INSERT INTO {table} ({names}) VALUES ({values}) RETURNING id")
+    return int(connection.execute(sql, row).scalar_one())
+
+
+def _person(when: dt.datetime, **extra: object) -> dict[str, object]:
+    return {
+        "phone": "+12125550101",
+        "language": "en",
+        "channel": "sms",
+        "status": "active",
+        "time_zone": "America/New_York",
+        "created_at": when,
+        "updated_at": when,
+        **extra,
+    }
+
+
+def _planned(person: int, when: dt.datetime) -> dict[str, object]:
+    return {
+        "subscriber_id": person,
+        "item_key": "reminder.calcium",
+        "local_date": when.date(),
+        "send_at": when,
+        "window_end": when,
+        "recipient": "subscriber",
+        "channel": "sms",
+        "message_id": "reminder.calcium",
+        "language": "en",
+        "status": "planned",
+        "attempts": 0,
+        "created_at": when,
+        "updated_at": when,
+    }
+
+
+def _message(person: int, when: dt.datetime) -> dict[str, object]:
+    return {
+        "subscriber_id": person,
+        "phone": "+12125550101",
+        "direction": "inbound",
+        "channel": "sms",
+        "body": "hello",
+        "status": "received",
+        "created_at": when,
+        "updated_at": when,
+    }
+
+
+def _consent(person: int, when: dt.datetime) -> dict[str, object]:
+    return {
+        "subscriber_id": person,
+        "phone": "+12125550101",
+        "action": "opt_in",
+        "channel": "sms",
+        "disclosure_id": "enroll.confirm",
+        "disclosure_version": "1",
+        "language": "en",
+        "evidence": "YES",
+        "occurred_at": when,
+    }
+
+
+def _escalation(person: int, when: dt.datetime) -> dict[str, object]:
+    return {
+        "subscriber_id": person,
+        "phone": "+12125550101",
+        "source": "text",
+        "reason": "fall",
+        "detail": "I fell",
+        "language": "en",
+        "created_at": when,
+    }

@@ -1,0 +1,97 @@
+"""Replies bound to the question asked, through signed webhooks, in both languages."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import sqlalchemy as sa
+
+from service.domain.clock import utcnow
+from service.domain.vocabulary import PendingQuestion
+from service.store import subscribers
+from service.store.db import Database
+from service.store.models import Escalation, Subscriber
+from service.words.catalog import Catalog
+from tests.conftest import TwilioPost
+from tests.support.reminder_helpers import add_subscriber
+from tests.support.sms_helpers import PHONE, text
+
+
+def checked_in(database: Database, language: str, days_ago: float) -> None:
+    """An active subscriber whose back-pain check-in went out `days_ago` days ago."""
+    person = add_subscriber(database, PHONE, language=language)
+    with database.engine.begin() as connection:
+        sent = utcnow() - dt.timedelta(days=days_ago)
+        subscribers.note_checkin_sent(connection, person, sent)
+
+
+def escalations(database: Database) -> list[Escalation]:
+    """Every escalation recorded."""
+    with database.Session() as session:
+        return list(session.scalars(sa.select(Escalation)))
+
+
+def pending(database: Database) -> tuple[PendingQuestion | None, str | None]:
+    """The question the subscriber has waiting, and its options."""
+    with database.Session() as session:
+        person = session.scalars(sa.select(Subscriber)).one()
+        return person.pending_question, person.pending_options
+
+
+@pytest.mark.parametrize(("language", "menu"), [("en", "MENU"), ("es", "TEMAS")])
+def test_menu_then_one_after_a_check_in_is_calcium_and_no_alert(
+    twilio_post: TwilioPost, database: Database, catalog: Catalog, language: str, menu: str
+) -> None:
+    checked_in(database, language, days_ago=1)
+    assert text(twilio_post, menu) == [catalog.text("menu.list", language)]
+    (calcium,) = text(twilio_post, "1")
+    assert calcium == catalog.text("topic.calcium", language)
+    assert escalations(database) == []
+    assert pending(database) == (None, None)
+
+
+@pytest.mark.parametrize(("language", "yes"), [("en", "YES"), ("es", "Sí")])
+def test_yes_five_days_after_a_check_in_still_counts(
+    twilio_post: TwilioPost, database: Database, language: str, yes: str
+) -> None:
+    checked_in(database, language, days_ago=5)
+    (reply,) = text(twilio_post, yes)
+    assert "911" in reply
+    (escalation,) = escalations(database)
+    assert (escalation.reason, escalation.language) == ("checkin_back_pain", language)
+    assert pending(database) == (None, None)
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_a_thumbs_up_answers_a_check_in_and_a_thumbs_down_says_no(
+    twilio_post: TwilioPost, database: Database, catalog: Catalog, language: str
+) -> None:
+    checked_in(database, language, days_ago=2)
+    assert text(twilio_post, "👎") == [catalog.text("checkin_reply.no_pain", language)]
+    assert escalations(database) == []
+    with database.engine.begin() as connection:
+        person = connection.scalar(sa.select(Subscriber.id))
+        subscribers.note_checkin_sent(connection, person, utcnow())
+    (reply,) = text(twilio_post, "👍")
+    assert "911" in reply and len(escalations(database)) == 1
+
+
+@pytest.mark.parametrize(
+    ("language", "ask", "words"),
+    [("en", "calcium or vitamin d?", "vitamin D"), ("es", "calcio o vitamina d?", "vitamina D")],
+)
+def test_which_topic_then_two_answers_with_the_second_topic(
+    twilio_post: TwilioPost,
+    database: Database,
+    catalog: Catalog,
+    language: str,
+    ask: str,
+    words: str,
+) -> None:
+    checked_in(database, language, days_ago=1)
+    (which,) = text(twilio_post, ask)
+    assert "1)" in which and "2)" in which and words in which
+    assert pending(database) == (PendingQuestion.WHICH_TOPIC, "calcium vitamin_d")
+    assert text(twilio_post, "2") == [catalog.text("topic.vitamin_d", language)]
+    assert escalations(database) == []
