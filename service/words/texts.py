@@ -24,8 +24,10 @@ class Texts:
     @classmethod
     def from_settings(cls, settings: Settings, catalog: Catalog | None = None) -> Texts:
         """Bind the shipped (or a given) catalog to the deployment's names."""
-        catalog = catalog or default_catalog()
-        keywords = Keywords.from_catalog(catalog)
+        if catalog is None:
+            catalog, keywords = default_catalog(), default_keywords()
+        else:
+            keywords = Keywords.from_catalog(catalog)
         return cls(catalog, keywords, deployment_params(settings, catalog))
 
     def params(self, language: str) -> Mapping[str, str]:
@@ -57,12 +59,22 @@ class Texts:
         return sms_form(self.render(message_id, language, params))
 
 
+@functools.cache
+def default_keywords() -> Keywords:
+    """The shipped catalog's keyword table, built once per process (it takes tens of ms)."""
+    return Keywords.from_catalog(default_catalog())
+
+
 # Each placeholder a deployment fills, and the setting that fills it.
 SHOWN_SETTINGS = {
     "program": "PROGRAM_NAME",
     "organization": "ORGANIZATION_NAME",
     "support": "SUPPORT_CONTACT",
+    "crisis_line": "CRISIS_LINE",
+    "maternal_line": "MATERNAL_MENTAL_HEALTH_LINE",
 }
+# Phone numbers also said on the phone line, digit by digit ("9 8 8", not "nine hundred...").
+SPOKEN_NUMBERS = {"crisis_line_spoken": "crisis_line", "maternal_line_spoken": "maternal_line"}
 SETTING_DEFAULTS = "setting_defaults"
 
 
@@ -81,7 +93,7 @@ def deployment_params(
     params: dict[str, dict[str, str]] = {}
     for language in catalog.languages:
         defaults = catalog.words(language).get(SETTING_DEFAULTS) or {}
-        params[language] = {
+        values = {
             placeholder: str(
                 getattr(settings, setting_name(placeholder, language), "")
                 or getattr(settings, name)
@@ -89,4 +101,13 @@ def deployment_params(
             )
             for placeholder, name in SHOWN_SETTINGS.items()
         }
+        for spoken, placeholder in SPOKEN_NUMBERS.items():
+            values[spoken] = spoken_digits(values[placeholder])
+        params[language] = values
     return params
+
+
+def spoken_digits(number: str) -> str:
+    """A phone number for text-to-speech: its digits one by one, groups kept apart by commas."""
+    groups = ["".join(c for c in group if c.isdigit()) for group in number.split("-")]
+    return ", ".join(" ".join(group) for group in groups if group)

@@ -12,6 +12,7 @@ from service.domain import call_script, phone_menu
 from service.domain.call_plan import AnswerCheckin, Escalate, OptOut, RetryCall
 from service.domain.call_script import ReminderCall, UnknownMessageError, greet, respond
 from service.domain.schedule import CHECK_IN_TEXTS, POOLS
+from service.understanding import SAFETY_TABLE
 from service.words.catalog import Catalog
 
 WORDS = {
@@ -120,6 +121,8 @@ def test_every_voice_and_phone_text_in_the_catalog_is_used_and_every_used_one_ex
         used |= {node.prompt, node.simple, node.text_id} | ({node.lead} if node.lead else set())
     # Each reminder's and check-in's own voice text is said by its id (`voice.<id>`).
     used |= {f"voice.{i}" for i in catalog.ids("en") if i.startswith(("reminder.", "checkin."))}
+    # The triage table's spoken replies (the phone line says them for what a caller says).
+    used |= {rule.voice_id for rule in SAFETY_TABLE.values()}
     shipped = {i for i in catalog.ids("en") if i.startswith(("voice.", "phone_text."))}
     assert used - shipped == set()
     assert shipped - used == set()
