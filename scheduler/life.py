@@ -86,6 +86,7 @@ def _life_profile(row: Any) -> LifeProfile:
         stage=row.stage,
         due_date=row.due_date,
         birth_date=row.birth_date,
+        weaned_on=row.weaned_on,
         paused_until=row.paused_until,
         birth_asked_on=row.birth_asked_on,
         birth_assumed_on=row.birth_assumed_on,

@@ -135,6 +135,14 @@ class SetDayPart:
     language: str
 
 
+@dataclass(frozen=True)
+class RetryCall:
+    """Place this call again later the same day, inside the person's window (a check-in call
+    that reached an answering machine, like one nobody answered)."""
+
+    after: dt.timedelta
+
+
 Effect = (
     SendText
     | Subscribe
@@ -148,6 +156,7 @@ Effect = (
     | Pause
     | Resume
     | SetDayPart
+    | RetryCall
 )
 
 

@@ -23,6 +23,7 @@ from service.domain.call_plan import (
     OptOut,
     Plan,
     ReportBirth,
+    RetryCall,
 )
 from service.domain.dates import birth_date_problem, read_birth_date
 from service.domain.phone_menu import keypad_date
@@ -32,6 +33,7 @@ ANSWER_PATH = "/voice/reminder/answer"
 MESSAGE_ID = re.compile(r"^(reminder|checkin|life)\.[a-z0-9_]+(\.[a-z0-9_]+)*$")
 # The call that asks "Has your baby arrived?" (`domain.life`): a yes asks the day.
 BIRTH_QUESTION = "life.ask_birth"
+LIFE_PREFIX = "life."
 # Where a birth question call is: asking, reading the day, or reading the day back.
 STEPS = ("", "date", "confirm")
 # Twilio's AnsweredBy values (with MachineDetection) that mean nobody is listening live.
@@ -152,18 +154,37 @@ def keys_of(call: ReminderCall) -> Keys:
     return CHECKIN_KEYS if call.is_checkin else REMINDER_KEYS
 
 
+# Said when a call names a message the catalog no longer has (planned before an update).
+FALLBACK_VOICE = {"checkin": "voice.checkin.back_pain", "reminder": "voice.reminder.calcium.amount"}
+
+
 def spoken_message_id(call: ReminderCall, has_text: Callable[[str], bool]) -> str:
-    """The voice version of the message, or the generic one for its kind."""
+    """The message's own voice version (`voice.<id>`; the content check requires one)."""
     voice_id = f"voice.{call.message_id}"
     if has_text(voice_id):
         return voice_id
-    return "voice.checkin.generic" if call.is_checkin else "voice.reminder.generic"
+    return FALLBACK_VOICE["checkin" if call.is_checkin else "reminder"]
 
 
-def greet(call: ReminderCall, answered_by: str, has_text: Callable[[str], bool]) -> Plan:
-    """The call was answered: a voicemail gets a short message, a person gets the reminder."""
+def message_lines(call: ReminderCall, has_text: Callable[[str], bool]) -> tuple[Line, ...]:
+    """Who is calling, then the message itself, for the ear (a life change says its own hello)."""
+    if call.message_id.startswith(LIFE_PREFIX):
+        return (call.line(spoken_message_id(call, has_text)),)
+    hello = "voice.checkin.hello" if call.is_checkin else "voice.reminder.hello"
+    return (call.line(hello), call.line(spoken_message_id(call, has_text)))
+
+
+def greet(
+    call: ReminderCall,
+    answered_by: str,
+    has_text: Callable[[str], bool],
+    retry_after: dt.timedelta,
+) -> Plan:
+    """The call was answered: a voicemail gets a short message (and a check-in is tried again
+    later, as if nobody answered), a person gets the reminder."""
     if answered_by in VOICEMAIL_ANSWERS:
-        return Plan(say=(call.line("voice.voicemail"),))
+        effects: tuple[Effect, ...] = (RetryCall(retry_after),) if call.is_checkin else ()
+        return Plan(say=(call.line("voice.voicemail"),), effects=effects)
     return _speak(call, has_text)
 
 
@@ -239,7 +260,7 @@ def _speak(call: ReminderCall, has_text: Callable[[str], bool]) -> Plan:
     """Say the message and what the keys do, and wait."""
     call = dataclasses.replace(call, step="", date=None)
     keys = keys_of(call)
-    lines = (call.line(spoken_message_id(call, has_text)), call.line(keys.question))
+    lines = (*message_lines(call, has_text), call.line(keys.question))
     return Plan(ask=_ask(call, keys, lines, 0))
 
 

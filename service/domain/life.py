@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from service.domain.schedule import add_months
+from service.domain.schedule import program_end
 from service.domain.vocabulary import Channel, DayPart, PendingQuestion, Stage, Status
 
 # "Has your baby arrived?" three days after the due date; after two weeks with no news (or a
@@ -21,12 +21,6 @@ from service.domain.vocabulary import Channel, DayPart, PendingQuestion, Stage, 
 BIRTH_QUESTION_DAYS = 3
 BIRTH_ASSUMED_DAYS = 14
 NOT_YET_GRACE_DAYS = 7
-# The program: 12 months after birth, or 6 months after weaning, at most 24 months after birth.
-MONTHS_AFTER_BIRTH = 12
-MONTHS_AFTER_WEANING = 6
-MOST_MONTHS_AFTER_BIRTH = 24
-# Self-care tips after a loss run for a year.
-MONTHS_AFTER_LOSS = 12
 # Scheduled messages that ask a question: once sent, a bare answer answers it.
 QUESTION_OF_ITEM: Mapping[str, PendingQuestion] = {"life.ask_birth": PendingQuestion.BIRTH}
 # The care team's escalation reason for a loss: a follow-up when they can, not a red flag.
@@ -59,19 +53,6 @@ TRANSITIONS: Mapping[LifeEvent, Mapping[Status, Status]] = {
 def next_status(status: Status | None, event: LifeEvent) -> Status | None:
     """The status after `event`, or None when it cannot happen from `status`."""
     return TRANSITIONS[event].get(status) if status is not None else None
-
-
-def program_end(
-    birth_date: dt.date, weaned_on: dt.date | None = None, loss_on: dt.date | None = None
-) -> dt.date:
-    """The day the program ends (the goodbye): 12 months after birth, or 6 months after weaning
-    when that is later, never more than 24 months after birth; a year after a loss."""
-    if loss_on is not None:
-        return add_months(loss_on, MONTHS_AFTER_LOSS)
-    end = add_months(birth_date, MONTHS_AFTER_BIRTH)
-    if weaned_on is not None:
-        end = max(end, add_months(weaned_on, MONTHS_AFTER_WEANING))
-    return min(end, add_months(birth_date, MOST_MONTHS_AFTER_BIRTH))
 
 
 def pause_until(today: dt.date, weeks: int | None) -> dt.date:
@@ -113,10 +94,11 @@ def life_step(person: LifeProfile, today: dt.date) -> LifeStep | None:
         return None
     if person.loss_on is not None:
         ends = program_end(person.loss_on, loss_on=person.loss_on)
-        return LifeStep.GOODBYE if today >= ends else None
+        return LifeStep.GOODBYE if today > ends else None
     if person.stage is Stage.POSTPARTUM and person.birth_date is not None:
+        # The last day is the program's own (its last check-in); the goodbye comes after it.
         ends = program_end(person.birth_date, person.weaned_on)
-        return LifeStep.GOODBYE if today >= ends else None
+        return LifeStep.GOODBYE if today > ends else None
     if person.stage is not Stage.PREGNANT or person.due_date is None:
         return None
     late = (today - person.due_date).days

@@ -23,6 +23,7 @@ from service.domain.call_plan import (
     Plan,
     ReportBirth,
     Resume,
+    RetryCall,
     SendText,
     SetDayPart,
     Subscribe,
@@ -86,8 +87,14 @@ def answer_menu(
     state = phone_menu.CallState.from_query(query)
     today = local_date(local_time_zone(turn.phone, turn.zip_code), now)
     said = phone_menu.Said(turn.digits, turn.speech)
-    member = state.node == "main" and turn.phone != "" and _is_member(sessions, turn.phone)
-    plan = phone_menu.answer(state, said, today, texts.spoken_keywords, member)
+    member = False
+    last_reminder = None
+    if state.node == "main" and turn.phone:
+        # Only the main menu offers the last reminder and the change menu: read them there.
+        with sessions() as session:
+            last_reminder = planned.last_sent_message_id(session, turn.phone)
+        member = _is_member(sessions, turn.phone)
+    plan = phone_menu.answer(state, said, today, texts.spoken_keywords, last_reminder, member)
     if plan.effects and not turn.phone:
         plan = phone_menu.hidden_number(state)
     return _record(sessions, texts, turn, plan, now, source=f"menu:{state.node}")
@@ -106,11 +113,12 @@ def answer_reminder(
     turn: CallTurn,
     query: dict[str, str],
     answered_by: str,
+    retry_after: dt.timedelta,
     now: dt.datetime | None = None,
 ) -> Plan:
     """What a reminder or check-in call we placed starts with."""
     call = call_script.ReminderCall.from_query(query)
-    plan = call_script.greet(call, answered_by, _has_text(texts, call.language))
+    plan = call_script.greet(call, answered_by, _has_text(texts, call.language), retry_after)
     return _record(sessions, texts, turn, plan, now or utcnow(), source=call.message_id)
 
 
@@ -235,6 +243,7 @@ def _consent_fields(
         "channel": ConsentChannel.VOICE,
         "disclosure_id": effect.disclosure_id,
         "disclosure_version": texts.catalog.version(effect.disclosure_id, effect.language),
+        "catalog_version": texts.catalog.catalog_version,
         "language": effect.language,
         "evidence": f"{effect.evidence} (call {turn.call_sid})",
         "now": now,
@@ -440,6 +449,24 @@ def _set_day_part(
     _change(session, caller, {"day_part": DayPart(effect.part)}, now)
 
 
+def _retry_call(
+    session: DbSession,
+    caller: Any,
+    effect: RetryCall,
+    turn: CallTurn,
+    texts: Texts,
+    now: dt.datetime,
+) -> None:
+    """Plan the call again later today, as for a call nobody answered (if the window allows)."""
+    retried = planned.plan_call_retry(session, turn.call_sid, now, effect.after)
+    log.info(
+        "call %s to %s reached a machine; %s",
+        turn.call_sid,
+        mask(turn.phone),
+        "will be tried again" if retried else "not retried",
+    )
+
+
 # Each effect's recorder, by the effect's type.
 EFFECTS: dict[type[Any], Callable[..., None]] = {
     Subscribe: _subscribe,
@@ -454,4 +481,5 @@ EFFECTS: dict[type[Any], Callable[..., None]] = {
     Pause: _pause,
     Resume: _resume,
     SetDayPart: _set_day_part,
+    RetryCall: _retry_call,
 }

@@ -23,6 +23,7 @@ from service.domain.vocabulary import (
     PendingQuestion,
     Stage,
     Status,
+    Track,
 )
 from service.flows.replanning import reach_of, refit_planned
 from service.store import consent, erasure, escalations, messages, subscribers
@@ -45,6 +46,9 @@ PROFILE_COLUMNS = (
     "birth_asked_on",
     "birth_assumed_on",
     "loss_on",
+    "breastfeeding",
+    "weaned_on",
+    "track",
 )
 
 
@@ -95,6 +99,12 @@ class SubscriberFields(Protocol):
     def birth_assumed_on(self) -> dt.date | None: ...
     @property
     def loss_on(self) -> dt.date | None: ...
+    @property
+    def breastfeeding(self) -> bool | None: ...
+    @property
+    def weaned_on(self) -> dt.date | None: ...
+    @property
+    def track(self) -> Track: ...
 
 
 def receive_text(
@@ -152,6 +162,9 @@ def profile_of(subscriber: SubscriberFields | None) -> Profile:
         birth_asked_on=subscriber.birth_asked_on,
         birth_assumed_on=subscriber.birth_assumed_on,
         loss_on=subscriber.loss_on,
+        breastfeeding=subscriber.breastfeeding,
+        weaned_on=subscriber.weaned_on,
+        track=Track(subscriber.track),
     )
 
 
@@ -190,9 +203,7 @@ def _answer(session: DbSession, inbound: InboundText, answering: _Answering) -> 
         )
     # Everything is decided before the first write, so SQLite's write lock is held briefly.
     replies = [
-        LoggedReply(
-            reply.message_id, texts.render(reply.message_id, outcome.language, reply.params)
-        )
+        LoggedReply(reply.message_id, texts.sms(reply.message_id, outcome.language, reply.params))
         for reply in outcome.replies
     ]
     if outcome.erase:
@@ -292,6 +303,7 @@ def _record_consent(
         "channel": ConsentChannel.SMS,
         "disclosure_id": outcome.consent_disclosure,
         "disclosure_version": texts.catalog.version(outcome.consent_disclosure, outcome.language),
+        "catalog_version": texts.catalog.catalog_version,
         "language": outcome.language,
         "evidence": inbound.body,
         "now": now,

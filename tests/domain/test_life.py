@@ -72,10 +72,10 @@ def test_the_program_ends_a_year_after_birth_or_six_months_after_weaning_at_most
     assert program_end(DUE, weaned_on) == end
 
 
-def test_the_goodbye_is_due_on_the_programs_last_day() -> None:
+def test_the_goodbye_comes_after_the_programs_last_day() -> None:
     mother = LifeProfile(status=Status.ACTIVE, stage=Stage.POSTPARTUM, birth_date=DUE)
-    assert life_step(mother, dt.date(2028, 6, 6)) is None
-    assert life_step(mother, dt.date(2028, 6, 7)) is LifeStep.GOODBYE
+    assert life_step(mother, dt.date(2028, 6, 7)) is None
+    assert life_step(mother, dt.date(2028, 6, 8)) is LifeStep.GOODBYE
 
 
 def test_every_transition_starts_from_a_status_it_names() -> None:

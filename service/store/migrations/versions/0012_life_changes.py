@@ -6,8 +6,8 @@ subscribers.birth_asked_on / birth_assumed_on: "Has your baby arrived?" asked (o
 and the day we moved the person to after-birth tips counted from the due date.
 subscribers.loss_on: the day a loss was reported (no baby text ever again).
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-10 09:00:00
 """
 
@@ -16,8 +16,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0011"
-down_revision: str | None = "0010"
+revision: str = "0012"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
