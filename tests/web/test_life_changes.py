@@ -12,7 +12,7 @@ from flask import Flask
 from werkzeug.test import TestResponse
 
 from service.domain.clock import utcnow
-from service.domain.vocabulary import Channel, DayPart, PlanStatus, Stage, Status
+from service.domain.vocabulary import Channel, DayPart, PlanStatus, Stage, Status, Track
 from service.store.db import Database
 from service.store.models import ConsentEvent, Escalation, PlannedMessage, Subscriber
 from service.web import create_app
@@ -32,7 +32,7 @@ def subscriber(app: Flask, phone: str = PHONE) -> Subscriber:
     ("join", "weeks", "yes", "said_back"),
     [
         ("JOIN", "I'm 30 weeks", "yes", "So your baby is due about"),
-        ("UNIRSE", "tengo 30 semanas", "si", "Entonces su bebé nace más o menos"),
+        ("UNIRSE", "tengo 30 semanas", "si", "Entonces su bebé nace"),
     ],
 )
 def test_weeks_along_at_sign_up_become_a_due_date_read_back_for_a_yes(
@@ -234,3 +234,40 @@ def test_a_clinic_can_turn_the_loss_follow_up_alert_off(database: Database) -> N
     with database.Session() as session:
         assert session.scalars(sa.select(Escalation)).all() == []
     app.extensions["boneline"].db.dispose()
+
+
+@pytest.mark.parametrize(
+    ("spanish", "born", "weaned", "thanks"),
+    [(False, "BORN", "WEANED", "6 more months"), (True, "NACIO", "DESTETE", "siguen 6 meses")],
+)
+def test_one_breastfeeding_question_after_birth_and_weaned_extends_the_program(
+    app: Flask, twilio_post: TwilioPost, spanish: bool, born: str, weaned: str, thanks: str
+) -> None:
+    enroll(twilio_post, spanish)
+    replies = text(twilio_post, born)
+    assert len(replies) == 2 and ("pecho" if spanish else "breastfeeding") in replies[1]
+    text(twilio_post, "1")
+    assert subscriber(app).breastfeeding is True
+    assert thanks in text(twilio_post, weaned)[0]
+    person = subscriber(app)
+    assert (person.breastfeeding, person.weaned_on) == (False, person_today())
+
+
+def test_the_breastfeeding_question_can_be_skipped_by_texting_anything_else(
+    app: Flask, twilio_post: TwilioPost
+) -> None:
+    enroll(twilio_post)
+    text(twilio_post, "BORN")
+    assert "calcium" in text(twilio_post, "calcium")[0].lower()
+    assert subscriber(app).breastfeeding is None
+
+
+def test_after_a_loss_the_track_is_self_care_and_join_starts_a_new_pregnancy(
+    app: Flask, twilio_post: TwilioPost
+) -> None:
+    enroll(twilio_post)
+    text(twilio_post, "I lost my baby")
+    text(twilio_post, "1")
+    assert subscriber(app).track == Track.SELF_CARE
+    text(twilio_post, "JOIN")
+    assert subscriber(app).track == Track.BABY
