@@ -107,7 +107,8 @@ def test_menus_have_at_most_four_choices_and_three_levels() -> None:
     while queue:
         name = queue.popleft()
         node = NODES[name]
-        assert len(node.options) <= 4, name
+        # The main menu's fifth choice only plays back the last reminder we sent.
+        assert len(node.options) <= (5 if name == "main" else 4), name
         assert not {"9", "*"} & set(node.options), name
         for option in node.options.values():
             if option.goto and option.goto not in depth:
@@ -121,7 +122,7 @@ def test_menus_have_at_most_four_choices_and_three_levels() -> None:
 def test_every_option_is_named_before_its_key(texts: Texts) -> None:
     for name, node in NODES.items():
         for language, verb in (("en", "press"), ("es", "oprima")):
-            prompt = texts.catalog.text(node.prompt, language, **texts.params, date=TODAY)
+            prompt = texts.catalog.text(node.prompt, language, **texts.params(language), date=TODAY)
             sentences = re.split(r"(?<=[.?!])\s+", prompt)
             for key in node.options:
                 said = [s for s in sentences if re.search(rf"\b{verb} {key}\b", s, re.I)]
@@ -350,3 +351,38 @@ def test_a_hand_made_url_falls_back_to_a_safe_place() -> None:
 def test_a_plan_that_would_hang_up_without_a_word_cannot_be_made() -> None:
     with pytest.raises(BareHangupError):
         Plan()
+
+
+@pytest.mark.parametrize(
+    ("language", "said"), [("en", Said(digits="5")), ("es", Said(speech="Mi último aviso"))]
+)
+def test_five_plays_the_last_reminder_nine_plays_it_again_and_one_texts_it(
+    language: str, said: Said, words: dict[str, dict[str, tuple[str, ...]]]
+) -> None:
+    plan = answer(CallState("main", language), said, TODAY, words, "reminder.calcium.greens")
+    assert plan.ask is not None
+    assert [line.message_id for line in plan.ask.lines] == [
+        "voice.reminder.calcium.greens",
+        "voice.last_reminder.after",
+    ]
+    played = state_of(plan)
+    assert (played.node, played.message) == ("last_reminder", "reminder.calcium.greens")
+    again = step(played, words, digits="9")
+    assert again.ask is not None and again.ask.lines == plan.ask.lines
+    texted = step(played, words, digits="1")
+    assert texted.effects == (SendText("reminder.calcium.greens", language),)
+    assert state_of(texted) == CallState("main", language)
+
+
+def test_five_before_any_reminder_says_so_and_stays_in_the_main_menu(
+    words: dict[str, dict[str, tuple[str, ...]]],
+) -> None:
+    plan = answer(CallState("main", "en"), Said(digits="5"), TODAY, words, None)
+    assert plan.ask is not None
+    assert plan.ask.lines[0].message_id == "voice.last_reminder.none"
+    assert state_of(plan) == CallState("main", "en")
+
+
+def test_a_hand_made_url_cannot_play_a_text_that_is_not_a_reminder() -> None:
+    query = {"lang": "en", "node": "last_reminder", "message": "voice.stop.done"}
+    assert CallState.from_query(query).message == ""

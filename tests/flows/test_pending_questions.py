@@ -13,6 +13,7 @@ from service.store import subscribers
 from service.store.db import Database
 from service.store.models import Escalation, Subscriber
 from service.words.catalog import Catalog
+from service.words.segments import sms_form
 from tests.conftest import TwilioPost
 from tests.support.reminder_helpers import add_subscriber
 from tests.support.sms_helpers import PHONE, text
@@ -44,9 +45,9 @@ def test_menu_then_one_after_a_check_in_is_calcium_and_no_alert(
     twilio_post: TwilioPost, database: Database, catalog: Catalog, language: str, menu: str
 ) -> None:
     checked_in(database, language, days_ago=1)
-    assert text(twilio_post, menu) == [catalog.text("menu.list", language)]
+    assert text(twilio_post, menu) == [sms_form(catalog.text("menu.list", language))]
     (calcium,) = text(twilio_post, "1")
-    assert calcium == catalog.text("topic.calcium", language)
+    assert calcium == sms_form(catalog.text("topic.calcium", language))
     assert escalations(database) == []
     assert pending(database) == (None, None)
 
@@ -68,7 +69,7 @@ def test_a_thumbs_up_answers_a_check_in_and_a_thumbs_down_says_no(
     twilio_post: TwilioPost, database: Database, catalog: Catalog, language: str
 ) -> None:
     checked_in(database, language, days_ago=2)
-    assert text(twilio_post, "👎") == [catalog.text("checkin_reply.no_pain", language)]
+    assert text(twilio_post, "👎") == [sms_form(catalog.text("checkin_reply.no_pain", language))]
     assert escalations(database) == []
     with database.engine.begin() as connection:
         person = connection.scalar(sa.select(Subscriber.id))
@@ -93,5 +94,5 @@ def test_which_topic_then_two_answers_with_the_second_topic(
     (which,) = text(twilio_post, ask)
     assert "1)" in which and "2)" in which and words in which
     assert pending(database) == (PendingQuestion.WHICH_TOPIC, "calcium vitamin_d")
-    assert text(twilio_post, "2") == [catalog.text("topic.vitamin_d", language)]
+    assert text(twilio_post, "2") == [sms_form(catalog.text("topic.vitamin_d", language))]
     assert escalations(database) == []

@@ -216,7 +216,7 @@ def test_a_topic_question_during_enrollment_is_answered_then_asked_again(
 
 def test_menu_then_a_number_through_the_webhook(twilio_post: TwilioPost) -> None:
     menu = text(twilio_post, "MENU")[0]
-    assert "1 Calcium." in menu and "12 What is PAO." in menu
+    assert "1 Calcium." in menu and "12 Weak bones in pregnancy." in menu
     assert "1,000 milligrams" in text(twilio_post, "1")[0]
     which = text(twilio_post, "calcium or vitamin d?")[0]
     assert which == "Which one do you mean? Reply 1 for calcium. Reply 2 for vitamin D."
