@@ -27,8 +27,8 @@ from service.understanding.corpus import CORPUS_DIR
 
 log = logging.getLogger(__name__)
 
-# Scores become probabilities by a softmax of the scores times this (one number for all labels,
-# fitted by eye to the out-of-fold predictions: a sure message gets 0.9 and more).
+# Scores become probabilities by a softmax of the scores times this. Of 2, 3, 4, 6, 8 and 12, 4
+# gave the lowest safety cost on 5-fold out-of-fold predictions (6 the lowest log loss).
 TEMPERATURE = 4.0
 CACHE_ENV = "BONELINE_MODEL_CACHE"
 
