@@ -14,6 +14,7 @@ import math
 import os
 import tempfile
 import threading
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import metadata
@@ -50,16 +51,14 @@ class FeatureBlock:
 
     def weigh(self, pieces: Iterable[str]) -> tuple[npt.NDArray[np.intp], Vector]:
         """The columns present and their L2-normalized sublinear TF-IDF values."""
-        counts: dict[int, int] = {}
-        vocabulary = self.vocabulary
-        for piece in pieces:
-            column = vocabulary.get(piece)
-            if column is not None:
-                counts[column] = counts.get(column, 0) + 1
-        if not counts:
+        counts = Counter(pieces)
+        get = self.vocabulary.get
+        columns = np.array([get(piece, -1) for piece in counts], dtype=np.intp)
+        frequency = np.array(list(counts.values()), dtype=np.float64)
+        known = columns >= 0
+        if not known.any():
             return np.empty(0, dtype=np.intp), np.empty(0)
-        columns = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
-        frequency = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+        columns, frequency = columns[known], frequency[known]
         values = (1.0 + np.log(frequency)) * self.idf[columns]
         values /= math.sqrt(float(values @ values))
         return columns + self.offset, values

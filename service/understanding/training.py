@@ -3,7 +3,7 @@ words and word pairs, then a linear support vector machine (fixed seed)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,7 +27,7 @@ CLASS_WEIGHT = {"none": 0.5}
 # A character n-gram must appear in this many training messages to count (drops typos' noise).
 CHAR_MIN_DF = 2
 
-_Analyzer = Callable[[str], Iterator[str]]
+_Analyzer = Callable[[str], list[str]]
 
 
 @dataclass(frozen=True)
