@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from service.domain.life import FOLLOW_UP_REASON
+from service.domain.life import FOLLOW_UP_REASON, Candidates
 from service.domain.schedule import TRACK_OF_PREFIX
 from service.domain.vocabulary import (
     Channel,
@@ -640,8 +640,9 @@ def messages_waiting(connection: sa.Connection | Session, now: dt.datetime) -> i
     )
 
 
-def life_pages(database: Database, page_size: int) -> Iterator[list[Any]]:
-    """Active and paused subscribers, a page at a time in id order, with what `life` needs."""
+def life_pages(database: Database, page_size: int, candidates: Candidates) -> Iterator[list[Any]]:
+    """Active and paused subscribers who may be owed a life change (an ended pause, a due date
+    passed, a program's end), a page at a time in id order, with what `life` needs."""
     columns = (
         _SUBSCRIBERS.c.id,
         _SUBSCRIBERS.c.phone,
@@ -666,7 +667,23 @@ def life_pages(database: Database, page_size: int) -> Iterator[list[Any]]:
             sa.select(*columns)
             .where(
                 _SUBSCRIBERS.c.id > last_id,
-                _SUBSCRIBERS.c.status.in_((Status.ACTIVE, Status.PAUSED)),
+                sa.or_(
+                    sa.and_(
+                        _SUBSCRIBERS.c.status == Status.PAUSED,
+                        _SUBSCRIBERS.c.paused_until < candidates.pause_over_before,
+                    ),
+                    sa.and_(
+                        _SUBSCRIBERS.c.status == Status.ACTIVE,
+                        sa.or_(
+                            sa.and_(
+                                _SUBSCRIBERS.c.stage == Stage.PREGNANT,
+                                _SUBSCRIBERS.c.due_date <= candidates.due_on_or_before,
+                            ),
+                            _SUBSCRIBERS.c.birth_date < candidates.ended_before,
+                            _SUBSCRIBERS.c.loss_on < candidates.ended_before,
+                        ),
+                    ),
+                ),
             )
             .order_by(_SUBSCRIBERS.c.id)
             .limit(page_size)
