@@ -98,10 +98,12 @@ class Line:
             return session.scalar(sa.select(sa.func.coalesce(sa.func.max(Message.id), 0))) or 0
 
     def escalations(self, phone: str) -> int:
-        """How many escalations `phone` has opened."""
+        """How many safety escalations `phone` has opened (a loss's follow-up is not one)."""
         with self.db.Session() as session:
             count = session.scalar(
-                sa.select(sa.func.count()).select_from(Escalation).where(Escalation.phone == phone)
+                sa.select(sa.func.count())
+                .select_from(Escalation)
+                .where(Escalation.phone == phone, Escalation.reason.not_like("%follow%"))
             )
             return count or 0
 
@@ -122,6 +124,8 @@ def run(line: Line, split: str, enrolled: bool) -> dict[str, collections.Counter
         alarm = line.escalations(phone) > escalated_before
         safety_reply = alarm or any(i.startswith(("safety", "checkin_reply.pain")) for i in ids)
         family = label.split(".")[0]
+        if SHOW and label.startswith(SHOW) and (alarm or not ids or any("not_understood" in i for i in ids)):
+            print(f"  {label} {'ALARM ' if alarm else ''}{ids} <- {body}")
         tally = counts[family]
         tally["messages"] += 1
         tally["http_not_200"] += status != 200
@@ -156,11 +160,17 @@ def report(title: str, counts: dict[str, collections.Counter[str]]) -> None:
         print("- " + "; ".join(parts))
 
 
+SHOW = ""
+
+
 def main() -> int:
     """Run held-out and benign (and blind with --blind), enrolled and as strangers."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--blind", action="store_true", help="also the blind set (report only)")
+    parser.add_argument("--show", default="", help="print misread messages of labels with this prefix")
     options = parser.parse_args()
+    global SHOW
+    SHOW = options.show
     with tempfile.TemporaryDirectory() as scratch:
         url = f"sqlite:///{scratch}/bench.db"
         upgrade(url)
