@@ -12,6 +12,14 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from service.domain.call_plan import AnswerCheckin, Ask, Effect, Escalate, Line, OptOut, Plan
+from service.domain.vocabulary import Stage
+from service.understanding import (
+    SAFETY_TABLE,
+    ReadingKind,
+    SafetyFamily,
+    Understanding,
+    understand,
+)
 from service.words.keywords import normalize
 
 ANSWER_PATH = "/voice/reminder/answer"
@@ -21,6 +29,8 @@ VOICEMAIL_ANSWERS = frozenset(
     {"machine_start", "machine_end_beep", "machine_end_silence", "machine_end_other", "fax"}
 )
 REPROMPTS = 2
+# A yes to the back-pain check-in is severe back pain: the triage table's row.
+BACK_PAIN = SAFETY_TABLE[SafetyFamily.BACK_PAIN]
 OPT_OUT_DISCLOSURE = "voice.stop.done"
 STOP_KEY = "9"
 
@@ -115,9 +125,18 @@ def respond(
     speech: str,
     words: SpeechWords,
     has_text: Callable[[str], bool],
+    reading: Understanding | None = None,
 ) -> Plan:
-    """What the person's key or words on a placed call lead to."""
+    """What the person's key or words on a placed call lead to (`reading`: what the words mean,
+    read here when not given)."""
     keys = CHECKIN_KEYS if call.is_checkin else REMINDER_KEYS
+    if speech.strip() and not digits.strip():
+        # Check-ins go out after the birth; a reminder's stage is not known here.
+        stage = Stage.POSTPARTUM if call.is_checkin else None
+        reading = reading or understand(speech, stage=stage, language=call.language)
+        heard = _understood(call, keys, reading, speech, has_text)
+        if heard is not None:
+            return heard
     action = _action(keys, digits.strip(), speech, words.get(call.language, {}))
     if action is None:
         if call.tries >= REPROMPTS:
@@ -126,6 +145,32 @@ def respond(
         lines = (call.line(lead), call.line(keys.simple))
         return Plan(ask=_ask(call, keys, lines, call.tries + 1))
     return OUTCOMES[action](call, has_text)
+
+
+def _understood(
+    call: ReminderCall,
+    keys: Keys,
+    reading: Understanding,
+    speech: str,
+    has_text: Callable[[str], bool],
+) -> Plan | None:
+    """A warning sign said on the call, or a yes or no in words to a check-in."""
+    if call.is_checkin and reading.kind is ReadingKind.ANSWER:
+        action = {"answer.yes": "back_pain", "answer.no": "no_pain"}.get(reading.label)
+        return OUTCOMES[action](call, has_text) if action else None
+    rule = reading.safety
+    if rule is None or reading.kind not in (ReadingKind.SAFETY, ReadingKind.SAFETY_CHECK):
+        return None
+    if call.is_checkin and rule.family is SafetyFamily.BACK_PAIN:
+        return _back_pain(call, has_text)
+    if reading.kind is ReadingKind.SAFETY_CHECK:
+        lines = (call.line(rule.check_id), call.line(keys.question))
+        return Plan(ask=_ask(call, keys, lines, 0))
+    effects: tuple[Effect, ...] = ()
+    if rule.alert:
+        effects = (Escalate(rule, f"{call.message_id}: said {speech}", call.language),)
+    lines = (call.line(rule.voice_id), call.line(keys.question))
+    return Plan(ask=_ask(call, keys, lines, 0), effects=effects)
 
 
 def _action(
@@ -170,8 +215,8 @@ def _stop(call: ReminderCall, has_text: Callable[[str], bool]) -> Plan:
 
 def _back_pain(call: ReminderCall, has_text: Callable[[str], bool]) -> Plan:
     """Back pain: what to do now, and a record for the care team."""
-    effect: Effect = Escalate("back_pain", f"{call.message_id}: answered yes", call.language)
-    lines = (call.line("voice.safety.back_pain"), call.line("voice.reminder.goodbye"))
+    effect: Effect = Escalate(BACK_PAIN, f"{call.message_id}: answered yes", call.language)
+    lines = (call.line(BACK_PAIN.voice_id), call.line("voice.reminder.goodbye"))
     return Plan(say=lines, effects=(effect, AnswerCheckin("checkin_reply.pain")))
 
 

@@ -3,6 +3,7 @@ plan's effects once per step, and hand the plan back to be spoken."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import logging
@@ -69,7 +70,11 @@ def answer_menu(
     said = phone_menu.Said(turn.digits, turn.speech)
     plan = phone_menu.answer(state, said, today, texts.spoken_keywords)
     if plan.effects and not turn.phone:
-        plan = phone_menu.hidden_number(state)
+        if all(isinstance(effect, Escalate) for effect in plan.effects):
+            # A hidden number still hears what to do; nobody could call it back.
+            plan = dataclasses.replace(plan, effects=())
+        else:
+            plan = phone_menu.hidden_number(state)
     return _record(sessions, texts, turn, plan, now, source=f"menu:{state.node}")
 
 
@@ -236,7 +241,8 @@ def _escalate(
         turn.phone,
         stage=caller.stage if caller is not None else None,
         source=EscalationSource.CALL,
-        reason=effect.reason,
+        family=effect.rule.family,
+        urgency=effect.rule.urgency,
         detail=f"{effect.detail} (call {turn.call_sid})",
         language=effect.language,
         now=now,

@@ -250,7 +250,7 @@ def _record_escalation(
     inbound: InboundText,
     now: dt.datetime,
 ) -> None:
-    """Record a red flag for the care team."""
+    """Record a warning sign for the care team, with its family and urgency."""
     if outcome.escalation is None:
         return
     escalations.record_escalation(
@@ -259,7 +259,8 @@ def _record_escalation(
         inbound.phone,
         stage=outcome.profile.stage,
         source=EscalationSource.TEXT,
-        reason=outcome.escalation,
+        family=outcome.escalation.family,
+        urgency=outcome.escalation.urgency,
         detail=inbound.body,
         language=outcome.language,
         now=now,

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from service.domain.vocabulary import EscalationSource, Stage
+from service.understanding import SafetyFamily, Urgency
 from service.store import subscribers
 from service.store.models import Escalation
 
@@ -28,18 +29,21 @@ def record_escalation(
     *,
     stage: Stage | None,
     source: EscalationSource,
-    reason: str,
+    family: SafetyFamily,
+    urgency: Urgency,
     detail: str,
     language: str,
     now: dt.datetime,
 ) -> None:
-    """Record a red flag for the care team, with the person's stage when we know it."""
+    """Record a warning sign for the care team: its family (the `reason` column) and urgency,
+    with the person's stage when we know it."""
     connection.execute(
         sa.insert(ESCALATIONS).values(
             subscriber_id=subscriber_id,
             phone=phone,
             source=source,
-            reason=reason,
+            reason=family.value,
+            urgency=urgency,
             detail=detail,
             language=language,
             stage=stage.value if stage else None,
