@@ -134,10 +134,16 @@ def respond(
         # Check-ins go out after the birth; a reminder's stage is not known here.
         stage = Stage.POSTPARTUM if call.is_checkin else None
         reading = reading or understand(speech, stage=stage, language=call.language)
-        heard = _understood(call, keys, reading, speech, has_text)
+        heard = _warning(call, keys, reading, speech, has_text)
         if heard is not None:
             return heard
     action = _action(keys, digits.strip(), speech, words.get(call.language, {}))
+    if action is None and reading is not None:
+        action = _answered_in_words(call, reading)
+        if action is None and reading.kind is ReadingKind.SAFETY_CHECK and reading.safety:
+            # Maybe a warning sign: what to do if it is happening, then the question again.
+            lines = (call.line(reading.safety.check_id), call.line(keys.question))
+            return Plan(ask=_ask(call, keys, lines, 0))
     if action is None:
         if call.tries >= REPROMPTS:
             return Plan(say=(call.line("voice.reminder.goodbye"),))
@@ -147,30 +153,32 @@ def respond(
     return OUTCOMES[action](call, has_text)
 
 
-def _understood(
+def _warning(
     call: ReminderCall,
     keys: Keys,
     reading: Understanding,
     speech: str,
     has_text: Callable[[str], bool],
 ) -> Plan | None:
-    """A warning sign said on the call, or a yes or no in words to a check-in."""
-    if call.is_checkin and reading.kind is ReadingKind.ANSWER:
-        action = {"answer.yes": "back_pain", "answer.no": "no_pain"}.get(reading.label)
-        return OUTCOMES[action](call, has_text) if action else None
+    """A warning sign said on the call: its spoken safety message and an escalation, then the
+    question again (on a check-in, severe back pain is the check-in's yes)."""
     rule = reading.safety
-    if rule is None or reading.kind not in (ReadingKind.SAFETY, ReadingKind.SAFETY_CHECK):
+    if rule is None or reading.kind is not ReadingKind.SAFETY:
         return None
     if call.is_checkin and rule.family is SafetyFamily.BACK_PAIN:
         return _back_pain(call, has_text)
-    if reading.kind is ReadingKind.SAFETY_CHECK:
-        lines = (call.line(rule.check_id), call.line(keys.question))
-        return Plan(ask=_ask(call, keys, lines, 0))
     effects: tuple[Effect, ...] = ()
     if rule.alert:
         effects = (Escalate(rule, f"{call.message_id}: said {speech}", call.language),)
     lines = (call.line(rule.voice_id), call.line(keys.question))
     return Plan(ask=_ask(call, keys, lines, 0), effects=effects)
+
+
+def _answered_in_words(call: ReminderCall, reading: Understanding) -> str | None:
+    """A yes or no in the person's own words ("claro que si", "not really") to a check-in."""
+    if not call.is_checkin or reading.kind is not ReadingKind.ANSWER:
+        return None
+    return {"answer.yes": "back_pain", "answer.no": "no_pain"}.get(reading.label)
 
 
 def _action(

@@ -190,16 +190,14 @@ def _opt_out(inbound: Inbound) -> Outcome | None:
 
 
 def _safety(inbound: Inbound) -> Outcome | None:
-    """A warning sign: what to do now and a record for the care team; a maybe (a question, a
-    past state) gets what to do if it is happening, and no alert."""
+    """A warning sign reported now: what to do and a record for the care team, before anything
+    but STOP, in any state."""
     reading = inbound.reading
     rule = reading.safety
-    if rule is None or reading.kind not in (ReadingKind.SAFETY, ReadingKind.SAFETY_CHECK):
+    if rule is None or reading.kind is not ReadingKind.SAFETY:
         return None
     profile = inbound.profile
     language = _written_in(inbound)
-    if reading.kind is ReadingKind.SAFETY_CHECK:
-        return Outcome(profile, (Reply(rule.check_id),), reply_language=language)
     if rule.family is SafetyFamily.BACK_PAIN and profile.pending is PendingQuestion.CHECKIN:
         # "yes, my back hurts so bad" answers the check-in too.
         profile = profile.asked(None)
@@ -209,6 +207,17 @@ def _safety(inbound: Inbound) -> Outcome | None:
         escalation=rule if rule.alert else None,
         reply_language=language,
     )
+
+
+def _safety_check(inbound: Inbound) -> Outcome | None:
+    """Maybe a warning sign (a question about one, a past or denied one): what to do if it is
+    happening now, and no alert. It comes after the answers to our own questions, so a date or
+    a YES we asked for is read as that answer."""
+    reading = inbound.reading
+    rule = reading.safety
+    if rule is None or reading.kind is not ReadingKind.SAFETY_CHECK:
+        return None
+    return Outcome(inbound.profile, (Reply(rule.check_id),), reply_language=_written_in(inbound))
 
 
 def _written_in(inbound: Inbound) -> str:
@@ -247,14 +256,16 @@ def _enrollment_answer(inbound: Inbound) -> Outcome | None:
     if outcome.replies[0].message_id not in NOT_UNDERSTOOD or inbound.text.strip().isdigit():
         # Numbers answer the enrollment question, never the menu, while enrolling.
         return outcome
-    asked = _topic_question(inbound)
+    # Only a sure reading is worth adding to the question asked again: not "which one?".
+    asked = _safety_check(inbound) or _topic_question(inbound, sure_only=True)
     if asked is None:
         return outcome
     return dataclasses.replace(asked, replies=asked.replies + outcome.replies)
 
 
-def _topic_question(inbound: Inbound) -> Outcome | None:
-    """MENU (or asking what they can ask), a menu number, or a question about a topic."""
+def _topic_question(inbound: Inbound, sure_only: bool = False) -> Outcome | None:
+    """MENU (or asking what they can ask), a menu number, or a question about a topic (or two
+    likely topics: "Did you mean 1) X or 2) Y?", unless `sure_only`)."""
     profile, reading = inbound.profile, inbound.reading
     menu = inbound.keywords.whole(inbound.text, ("menu",))
     if menu is not None:
@@ -269,7 +280,7 @@ def _topic_question(inbound: Inbound) -> Outcome | None:
     if reading.kind is ReadingKind.TOPIC:
         replies = (_topic(_topic_name(reading.label)), *_join_hint(profile))
         return Outcome(profile, replies, reply_language=language)
-    if reading.kind is ReadingKind.UNSURE_TOPIC:
+    if reading.kind is ReadingKind.UNSURE_TOPIC and not sure_only:
         first, second = _topic_name(reading.label), _topic_name(reading.runner_up or "")
         if first and second and first != second:
             return _which_topic(inbound, first, second, language)
@@ -308,7 +319,7 @@ def _asked_in_words(inbound: Inbound) -> Outcome | None:
     reading, profile = inbound.reading, inbound.profile
     if reading.kind is not ReadingKind.COMMAND or reading.label != JOIN_LABEL:
         return None
-    if profile.status in (Status.ACTIVE, Status.ENROLLING):
+    if profile.status is Status.ENROLLING:
         return None
     language = _written_in(inbound)
     return _join(inbound, Match("join", frozenset({language})))
@@ -620,6 +631,7 @@ DECISIONS: tuple[Callable[[Inbound], Outcome | None], ...] = (
     _yes_after_stop,
     _birth_news,
     _enrollment_answer,
+    _safety_check,
     _topic_question,
     _asked_in_words,
 )

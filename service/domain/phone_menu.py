@@ -352,9 +352,9 @@ def answer(
         return arrive(CallState(node="main", language=state.language) if state.language else state)
     option = node.options.get(key or "")
     if option is None:
-        topic = _spoken_topic(turn, node, reading)
-        if topic is not None:
-            return topic
+        heard = _spoken_check(turn, reading) or _spoken_topic(turn, node, reading)
+        if heard is not None:
+            return heard
         return failure(turn, wrong_key=bool(said.digits or said.speech))
     chosen = dataclasses.replace(state, tries=0, **option.sets)  # type: ignore[arg-type]
     if option.action is not None:
@@ -363,15 +363,13 @@ def answer(
 
 
 def spoken_warning(turn: Turn, reading: Understanding) -> Plan | None:
-    """A warning sign said anywhere: its spoken safety message and an escalation (a maybe: what
-    to do if it is happening, no escalation), then the menu again."""
+    """A warning sign said anywhere: its spoken safety message and an escalation, then the menu
+    again."""
     rule = reading.safety
-    if rule is None or reading.kind not in (ReadingKind.SAFETY, ReadingKind.SAFETY_CHECK):
+    if rule is None or reading.kind is not ReadingKind.SAFETY:
         return None
     state = turn.state
-    back = CallState(node="main", language=state.language) if state.language else CallState()
-    if reading.kind is ReadingKind.SAFETY_CHECK:
-        return arrive(back, _lines(rule.check_id, back))
+    back = _menu_again(state)
     effects: tuple[Effect, ...] = ()
     if rule.alert:
         language = state.language or reading.language or back.voice_language
@@ -379,6 +377,21 @@ def spoken_warning(turn: Turn, reading: Understanding) -> Plan | None:
         effects = (Escalate(rule, detail, language),)
     plan = arrive(back, _lines(rule.voice_id, back))
     return dataclasses.replace(plan, effects=effects)
+
+
+def _menu_again(state: CallState) -> CallState:
+    """Where a caller goes after a safety message: the main menu (the language choice before
+    one is made)."""
+    return CallState(node="main", language=state.language) if state.language else CallState()
+
+
+def _spoken_check(turn: Turn, reading: Understanding | None) -> Plan | None:
+    """Maybe a warning sign, said where no option fits: what to do if it is happening (no
+    escalation), then the menu again."""
+    if reading is None or reading.kind is not ReadingKind.SAFETY_CHECK or not reading.safety:
+        return None
+    back = _menu_again(turn.state)
+    return arrive(back, _lines(reading.safety.check_id, back))
 
 
 def _spoken_topic(turn: Turn, node: Node, reading: Understanding | None) -> Plan | None:
