@@ -138,12 +138,20 @@ def app_config(database_url: str, **overrides: Any) -> dict[str, Any]:
     }
 
 
-@pytest.fixture
-def app(database: Database) -> Iterator[Flask]:
-    """The app, wired to the fresh test database."""
-    app = create_app(app_config(database.url))
+@pytest.fixture(scope="session")
+def shared_app(migrated_database_url: str) -> Iterator[Flask]:
+    """One app per test database for the whole run: building one takes tens of milliseconds
+    (Flask compiles every route), and the `database` fixture empties its tables before each use.
+    A test that needs other settings builds its own with `create_app(app_config(...))`."""
+    app = create_app(app_config(migrated_database_url))
     yield app
     app.extensions["boneline"].db.dispose()
+
+
+@pytest.fixture
+def app(database: Database, shared_app: Flask) -> Flask:
+    """The app, wired to the fresh (emptied) test database."""
+    return shared_app
 
 
 @pytest.fixture

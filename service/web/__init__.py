@@ -6,6 +6,7 @@ The only code that imports Flask. Views check Twilio's signature, call one flow,
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import secrets
 from collections.abc import Mapping
@@ -71,8 +72,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     return app
 
 
+@functools.cache
 def _warm_up() -> None:
-    """Load the date parser's languages now, not during the first person's answer (150 ms)."""
+    """Load the date parser's languages now, not during the first person's answer (150 ms).
+
+    Once per process: every later app in the same process (tests build hundreds) finds them loaded.
+    """
     today = dt.date(2026, 1, 1)
     parse_date("June 5", "en", today, "future")
     parse_date("5 de junio", "es", today, "future")

@@ -23,7 +23,8 @@ class Texts:
     @classmethod
     def from_settings(cls, settings: Settings, catalog: Catalog | None = None) -> Texts:
         """Bind the shipped (or a given) catalog to the deployment's names."""
-        catalog = catalog or default_catalog()
+        if catalog is None:
+            return cls(default_catalog(), default_keywords(), deployment_params(settings))
         return cls(catalog, Keywords.from_catalog(catalog), deployment_params(settings))
 
     @functools.cached_property
@@ -48,6 +49,12 @@ class Texts:
     ) -> str:
         """The words of one text as sent by SMS (accents outside GSM-7 dropped, see segments)."""
         return sms_form(self.render(message_id, language, params))
+
+
+@functools.cache
+def default_keywords() -> Keywords:
+    """The shipped catalog's keyword table, built once per process (it takes tens of ms)."""
+    return Keywords.from_catalog(default_catalog())
 
 
 def deployment_params(settings: Settings) -> dict[str, str]:
