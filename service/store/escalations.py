@@ -12,9 +12,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from service.domain.vocabulary import EscalationSource, Stage
-from service.understanding import SafetyFamily, Urgency
 from service.store import subscribers
 from service.store.models import Escalation
+from service.understanding import SafetyFamily, Urgency
 
 ESCALATIONS = cast(sa.Table, Escalation.__table__)
 ERASED_DETAIL = "(erased at the person's request)"

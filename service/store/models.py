@@ -27,8 +27,8 @@ from service.domain.vocabulary import (
     Status,
 )
 from service.store.db import Base
-from service.understanding import Urgency
 from service.store.types import CleanString, CleanText
+from service.understanding import Urgency
 
 __all__ = [
     "AccessEntry",

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from textstat.textstat import textstatistics
 
 from service.words.catalog import LANGUAGES, Catalog, placeholders
-from service.words.segments import count_segments, non_gsm7_characters, sms_form
 from service.words.keywords import TOPIC_PREFIX
+from service.words.segments import count_segments, non_gsm7_characters, sms_form
 
 # Segment budget by the id's first part; None = spoken on the phone line, not texted.
 SEGMENT_BUDGETS: Mapping[str, int | None] = {"reminder": 1, "checkin": 1, "voice": None}

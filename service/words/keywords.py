@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from service.words.catalog import LANGUAGES, Catalog
 from service.words.normalize import normalize
+
 __all__ = ["TOPIC_PREFIX", "Keywords", "Match", "normalize"]
 
 TOPIC_PREFIX = "topic."

@@ -22,6 +22,7 @@ from service.store import escalations, messages
 from service.store.db import Database
 from service.store.models import ConsentEvent, Escalation, Message
 from service.store.types import REPLACEMENT, storable
+from service.understanding import SafetyFamily, Urgency
 from service.web import create_app
 from tests.conftest import PUBLIC_BASE_URL, app_config, twilio_signature
 from tests.support.care_helpers import (
@@ -121,7 +122,8 @@ def test_any_text_is_stored_as_its_storable_form(database: Database, text: str) 
             PHONE,
             stage=Stage.PREGNANT,
             source=EscalationSource.TEXT,
-            reason="severe_back_pain",
+            family=SafetyFamily.BACK_PAIN,
+            urgency=Urgency.CALL_CARE_TEAM_TODAY,
             detail=text,
             language="en",
             now=now,

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from service.domain.phone_menu import NODES
+from service.domain.phone_menu import NODES, SPOKEN_ONLY_TOPICS
 from service.domain.vocabulary import Channel, ConsentAction, Direction, MessageStatus, Status
 from service.store.models import ConsentEvent, Escalation, Message, Subscriber
 from service.words.catalog import Catalog
@@ -151,7 +151,8 @@ def test_every_menu_path_can_be_walked_by_keys_or_by_words(
             answer = choose(catalog, language, option.intent, by, option_key)
             queue.append(press(twilio_post, result.action, **answer))
     reached = {dict(parse_qsl(urlsplit(action).query))["node"] for action in visited}
-    assert reached == set(NODES) - {"language", "offer"}
+    spoken_only = {f"topic_{topic}" for topic in SPOKEN_ONLY_TOPICS}  # reached by saying them
+    assert reached == set(NODES) - {"language", "offer"} - spoken_only
     assert hangups >= 3
     for said in heard_languages(twilio_post, main.action):
         assert said == f"{language}-US"
@@ -194,7 +195,7 @@ def test_silence_and_wrong_keys_never_hang_up_before_a_text_offer_and_a_goodbye(
     path = f"/voice/menu?lang={language}&node=main&tries=0"
     first = press(twilio_post, path)
     second = press(twilio_post, first.action, digits="7")
-    offer = press(twilio_post, second.action, speech="banana")
+    offer = press(twilio_post, second.action, speech="hmm")
     assert not (first.hangs_up or second.hangs_up or offer.hangs_up)
     assert len(first.text) < len(press(twilio_post, path, digits="9").text)
     assert node_of(offer) == "offer"

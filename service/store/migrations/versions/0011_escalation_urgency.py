@@ -37,13 +37,9 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("urgency", sa.String(length=24), nullable=True))
     escalations = sa.table("escalations", sa.column("reason"), sa.column("urgency"))
     for old, family in RENAMED.items():
-        op.execute(
-            escalations.update().where(escalations.c.reason == old).values(reason=family)
-        )
+        op.execute(escalations.update().where(escalations.c.reason == old).values(reason=family))
     op.execute(
-        escalations.update()
-        .where(escalations.c.reason.in_(CALL_911))
-        .values(urgency="call_911")
+        escalations.update().where(escalations.c.reason.in_(CALL_911)).values(urgency="call_911")
     )
     op.execute(
         escalations.update()
