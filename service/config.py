@@ -30,6 +30,10 @@ class Settings:
     SUPPORT_CONTACT: str = "your clinic"
     DEFAULT_REGION: str = "US"
     CARE_TEAM_PHONE: str = ""
+    # Given in every reply about thoughts of self-harm: the 988 Suicide & Crisis Lifeline (call
+    # or text) and the National Maternal Mental Health Hotline. A clinic may give its own.
+    CRISIS_LINE: str = "988"
+    MATERNAL_MENTAL_HEALTH_LINE: str = "1-833-852-6262"
     CARE_TEAM_PASSWORD: str = dataclasses.field(default="", repr=False)
     CARE_TEAM_ACCOUNTS: str = dataclasses.field(default="", repr=False)
     CARE_TEAM_WEBHOOK_URL: str = ""

@@ -111,13 +111,20 @@ def empty_all_tables(database: Database) -> None:
             connection.execute(table.delete())
 
 
-@pytest.fixture
-def database(migrated_database_url: str) -> Iterator[Database]:
-    """A fresh, empty, migrated database."""
+@pytest.fixture(scope="session")
+def shared_database(migrated_database_url: str) -> Iterator[Database]:
+    """One connection pool per test database for the whole run (a new pool per test is a new
+    connection per test, and on SQLite a checkpoint of the write-ahead log when it closes)."""
     database = Database(migrated_database_url)
-    empty_all_tables(database)
     yield database
     database.dispose()
+
+
+@pytest.fixture
+def database(shared_database: Database) -> Database:
+    """A fresh, empty, migrated database."""
+    empty_all_tables(shared_database)
+    return shared_database
 
 
 def app_config(database_url: str, **overrides: Any) -> dict[str, Any]:

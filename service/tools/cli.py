@@ -303,6 +303,70 @@ def content_check(catalog_dir: Path | None) -> None:
 
 
 @main.group()
+def understanding() -> None:
+    """The understanding layer: what people write and say, read by a classifier."""
+
+
+@understanding.command("check")
+@click.option(
+    "--folds",
+    type=click.IntRange(min=0),
+    default=0,
+    help="Also cross-validate the training split N-fold and choose the safety thresholds.",
+)
+@click.option(
+    "--blind", is_flag=True, help="Also measure the blind set (report it; never tune on it)."
+)
+@click.option("--details/--no-details", default=True, help="Per-label figures and confusions.")
+def understanding_check(folds: int, blind: bool, details: bool) -> None:
+    """Measure the classifier on the held-out and benign sets (and more, when asked)."""
+    from service.understanding import corpus, evaluation, model
+
+    trained = model.load_model()
+    names = [corpus.HELDOUT, corpus.BENIGN, *([corpus.BLIND] if blind else [])]
+    reports = {name: evaluation.evaluate(name, corpus.read_split(name), trained) for name in names}
+    for report in reports.values():
+        _echo_all(evaluation.format_summary(report))
+    if details:
+        for report in reports.values():
+            _echo_all(evaluation.format_details(report))
+    if folds:
+        _echo_all(_cross_validation(folds))
+    ok = evaluation.meets_targets(reports[corpus.HELDOUT], reports[corpus.BENIGN])
+    click.echo(
+        "targets (held-out topic accuracy >= 95%, red-flag recall 100%, false alarms <= 2%): "
+        + ("met" if ok else "NOT met")
+    )
+    if not ok:
+        raise SystemExit(1)
+
+
+def _cross_validation(folds: int) -> list[str]:
+    """Out-of-fold figures on the training split, and the cheapest safety thresholds."""
+    from service.understanding import corpus, evaluation, model, triage
+
+    examples = corpus.read_split(corpus.TRAIN)
+    labels = sorted({example.label for example in examples})
+    probabilities = model.out_of_fold(examples, folds)
+    report = evaluation.evaluate_probabilities(
+        f"train, {folds}-fold out-of-fold", examples, labels, probabilities
+    )
+    lines = evaluation.format_summary(report)
+    choices = evaluation.choose_thresholds(examples, probabilities, labels)
+    current = next(c for c in choices if c.thresholds == triage.THRESHOLDS)
+    lines.append(
+        "-- safety thresholds on out-of-fold predictions (cost: missed red flag 30, needless"
+        " alarm 3, needless check 1)"
+    )
+    for name, choice in (("in use", current), *(("candidate", c) for c in choices[:5])):
+        lines.append(
+            f"  {name:9} {choice.thresholds}: cost {choice.cost:g}, missed {choice.missed},"
+            f" needless alarms {choice.needless_alarms}, needless checks {choice.needless_checks}"
+        )
+    return lines
+
+
+@main.group()
 def care() -> None:
     """The care team page."""
 

@@ -63,4 +63,15 @@ def deployment_params(settings: Settings) -> dict[str, str]:
         "program": settings.PROGRAM_NAME,
         "organization": settings.ORGANIZATION_NAME,
         "support": settings.SUPPORT_CONTACT,
+        "crisis_line": settings.CRISIS_LINE,
+        "maternal_line": settings.MATERNAL_MENTAL_HEALTH_LINE,
+        # Spoken digit by digit on the phone line ("9 8 8", not "nine hundred eighty-eight").
+        "crisis_line_spoken": spoken_digits(settings.CRISIS_LINE),
+        "maternal_line_spoken": spoken_digits(settings.MATERNAL_MENTAL_HEALTH_LINE),
     }
+
+
+def spoken_digits(number: str) -> str:
+    """A phone number for text-to-speech: its digits one by one, groups kept apart by commas."""
+    groups = ["".join(c for c in group if c.isdigit()) for group in number.split("-")]
+    return ", ".join(" ".join(group) for group in groups if group)
