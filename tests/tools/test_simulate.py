@@ -114,7 +114,7 @@ def test_a_red_flag_text_creates_an_escalation_at_the_simulated_time(
 ) -> None:
     enroll(simulator)
     simulator.handle(":advance 3d")
-    output = simulator.handle("I have severe back pain")
+    output = simulator.handle("my back hurts so bad I cant walk")
     assert output[0].startswith("< ")
     with database.Session() as session:
         escalation = session.scalars(sa.select(Escalation)).one()
