@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from service.domain.call_plan import AnswerCheckin, Ask, Effect, Escalate, Line, OptOut, Plan
+from service.domain.reading import read
 from service.domain.vocabulary import Stage
 from service.understanding import (
     SAFETY_TABLE,
     ReadingKind,
     SafetyFamily,
     Understanding,
-    understand,
 )
 from service.words.keywords import normalize
 
@@ -133,7 +133,7 @@ def respond(
     if speech.strip() and not digits.strip():
         # Check-ins go out after the birth; a reminder's stage is not known here.
         stage = Stage.POSTPARTUM if call.is_checkin else None
-        reading = reading or understand(speech, stage=stage, language=call.language)
+        reading = reading or read(speech, stage=stage, language=call.language)
         heard = _warning(call, keys, reading, speech, has_text)
         if heard is not None:
             return heard

@@ -20,6 +20,7 @@ from service.domain.dates import (
     due_date_problem,
     parse_date,
 )
+from service.domain.reading import read as read_words
 from service.domain.vocabulary import (
     Channel,
     ConsentAction,
@@ -34,7 +35,6 @@ from service.understanding import (
     SafetyFamily,
     SafetyRule,
     Understanding,
-    understand,
 )
 from service.words.catalog import Term
 from service.words.keywords import Keywords, Match
@@ -179,7 +179,7 @@ def respond(
 def read(profile: Profile, text: str) -> Understanding:
     """What a text means, for this person (their stage decides some warning signs)."""
     known = profile.language if profile.status is not None else None
-    return understand(text, stage=profile.stage, language=known)
+    return read_words(text, stage=profile.stage, language=known)
 
 
 def _opt_out(inbound: Inbound) -> Outcome | None:

@@ -27,7 +27,8 @@ from service.domain.call_plan import (
     Subscribe,
 )
 from service.domain.dates import DateProblem, birth_date_problem, due_date_problem, parse_date
-from service.understanding import ReadingKind, Understanding, understand
+from service.domain.reading import read
+from service.understanding import ReadingKind, Understanding
 from service.words.keywords import TOPIC_PREFIX, normalize
 
 MENU_PATH = "/voice/menu"
@@ -339,7 +340,7 @@ def answer(
     turn = Turn(state, said, today, words)
     node = NODES[state.node]
     if said.speech.strip() and not said.digits.strip():
-        reading = reading or understand(said.speech, language=state.language or None)
+        reading = reading or read(said.speech, language=state.language or None)
         warning = spoken_warning(turn, reading)
         if warning is not None:
             return warning
