@@ -53,7 +53,7 @@ def add_due(database: Database, count: int) -> None:
                     "local_date": NOW.date(),
                     "send_at": NOW,
                     "window_end": NOW + dt.timedelta(hours=7),
-                    "message_id": "reminder.calcium_food",
+                    "message_id": "reminder.calcium.amount",
                 }
                 for n in range(1, count + 1)
             ],

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfoNotFoundError
 
 from service.domain.clock import local_date
 from service.domain.phones import area_code_time_zones
-from service.domain.schedule import due_on
+from service.domain.schedule import ScheduleProfile, due_on
 from service.domain.send_windows import SendWindows, send_time, utc_window
 from service.domain.vocabulary import PlanStatus, Recipient
 from service.store import planned
@@ -111,7 +111,7 @@ def plan(
 
 def _plan_one(row: Any, today: dt.date, windows: SendWindows) -> dict[str, Any] | None:
     """The planned row for one person today, or None when nothing is due or no window."""
-    due = due_on(row.stage, row.due_date, row.birth_date, today)
+    due = due_on(schedule_profile(row), today)
     if due is None:
         return None
     window = utc_window(windows, window_zones(row.time_zone, row.phone, row.zip_code), today)
@@ -132,6 +132,18 @@ def _plan_one(row: Any, today: dt.date, windows: SendWindows) -> dict[str, Any] 
         "created_at": window[0],
         "updated_at": window[0],
     }
+
+
+def schedule_profile(row: Any) -> ScheduleProfile:
+    """What the schedule needs from a subscriber row."""
+    return ScheduleProfile(
+        stage=row.stage,
+        due_date=row.due_date,
+        birth_date=row.birth_date,
+        breastfeeding=row.breastfeeding,
+        weaned_on=row.weaned_on,
+        track=row.track,
+    )
 
 
 def _planned_zone_days(database: Database, now: dt.datetime) -> set[tuple[str, dt.date]]:

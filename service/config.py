@@ -25,15 +25,23 @@ class Settings:
     TWILIO_API_BASE_URL: str = TWILIO_API_BASE_URL
     PUBLIC_BASE_URL: str = ""
     TRUSTED_PROXY_COUNT: int = 0
+    # Names people read and hear. Each can be set per language (PROGRAM_NAME_ES, ...); a
+    # language without its own falls back to the plain setting, then to the catalog's words for
+    # that language ("your clinic", "su clínica": `words.setting_defaults` in messages/).
     PROGRAM_NAME: str = "BoneLine"
-    ORGANIZATION_NAME: str = "your clinic"
-    SUPPORT_CONTACT: str = "your clinic"
+    PROGRAM_NAME_ES: str = ""
+    ORGANIZATION_NAME: str = ""
+    ORGANIZATION_NAME_ES: str = ""
+    SUPPORT_CONTACT: str = ""
+    SUPPORT_CONTACT_ES: str = ""
     DEFAULT_REGION: str = "US"
     CARE_TEAM_PHONE: str = ""
     # Given in every reply about thoughts of self-harm: the 988 Suicide & Crisis Lifeline (call
     # or text) and the National Maternal Mental Health Hotline. A clinic may give its own.
     CRISIS_LINE: str = "988"
+    CRISIS_LINE_ES: str = ""
     MATERNAL_MENTAL_HEALTH_LINE: str = "1-833-852-6262"
+    MATERNAL_MENTAL_HEALTH_LINE_ES: str = ""
     CARE_TEAM_PASSWORD: str = dataclasses.field(default="", repr=False)
     CARE_TEAM_ACCOUNTS: str = dataclasses.field(default="", repr=False)
     CARE_TEAM_WEBHOOK_URL: str = ""

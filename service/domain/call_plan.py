@@ -80,7 +80,15 @@ class AnswerCheckin:
     answer_id: str
 
 
-Effect = SendText | Subscribe | OptOut | Escalate | AnswerCheckin
+@dataclass(frozen=True)
+class RetryCall:
+    """Place this call again later the same day, inside the person's window (a check-in call
+    that reached an answering machine, like one nobody answered)."""
+
+    after: dt.timedelta
+
+
+Effect = SendText | Subscribe | OptOut | Escalate | AnswerCheckin | RetryCall
 
 
 class BareHangupError(ValueError):

@@ -6,12 +6,22 @@ No Flask, no database. The scheduler places the call with the URL
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from service.domain.call_plan import AnswerCheckin, Ask, Effect, Escalate, Line, OptOut, Plan
+from service.domain.call_plan import (
+    AnswerCheckin,
+    Ask,
+    Effect,
+    Escalate,
+    Line,
+    OptOut,
+    Plan,
+    RetryCall,
+)
 from service.domain.reading import read
 from service.domain.vocabulary import Stage
 from service.understanding import (
@@ -104,18 +114,35 @@ CHECKIN_KEYS = Keys(
 )
 
 
+# Said when a call names a message the catalog no longer has (planned before an update).
+FALLBACK_VOICE = {"checkin": "voice.checkin.back_pain", "reminder": "voice.reminder.calcium.amount"}
+
+
 def spoken_message_id(call: ReminderCall, has_text: Callable[[str], bool]) -> str:
-    """The voice version of the message, or the generic one for its kind."""
+    """The message's own voice version (`voice.<id>`; the content check requires one)."""
     voice_id = f"voice.{call.message_id}"
     if has_text(voice_id):
         return voice_id
-    return "voice.checkin.generic" if call.is_checkin else "voice.reminder.generic"
+    return FALLBACK_VOICE["checkin" if call.is_checkin else "reminder"]
 
 
-def greet(call: ReminderCall, answered_by: str, has_text: Callable[[str], bool]) -> Plan:
-    """The call was answered: a voicemail gets a short message, a person gets the reminder."""
+def message_lines(call: ReminderCall, has_text: Callable[[str], bool]) -> tuple[Line, ...]:
+    """Who is calling, then the message itself, for the ear."""
+    hello = "voice.checkin.hello" if call.is_checkin else "voice.reminder.hello"
+    return (call.line(hello), call.line(spoken_message_id(call, has_text)))
+
+
+def greet(
+    call: ReminderCall,
+    answered_by: str,
+    has_text: Callable[[str], bool],
+    retry_after: dt.timedelta,
+) -> Plan:
+    """The call was answered: a voicemail gets a short message (and a check-in is tried again
+    later, as if nobody answered), a person gets the reminder."""
     if answered_by in VOICEMAIL_ANSWERS:
-        return Plan(say=(call.line("voice.voicemail"),))
+        effects: tuple[Effect, ...] = (RetryCall(retry_after),) if call.is_checkin else ()
+        return Plan(say=(call.line("voice.voicemail"),), effects=effects)
     return _speak(call, has_text)
 
 
@@ -199,7 +226,7 @@ def _action(
 def _speak(call: ReminderCall, has_text: Callable[[str], bool]) -> Plan:
     """Say the message and what the keys do, and wait."""
     keys = CHECKIN_KEYS if call.is_checkin else REMINDER_KEYS
-    lines = (call.line(spoken_message_id(call, has_text)), call.line(keys.question))
+    lines = (*message_lines(call, has_text), call.line(keys.question))
     return Plan(ask=_ask(call, keys, lines, 0))
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
@@ -35,6 +36,9 @@ MENU_PATH = "/voice/menu"
 LANGUAGES = ("en", "es")
 REPEAT_KEY = "9"
 MAIN_MENU_KEY = "*"
+LAST_REMINDER_KEY = "5"
+# A reminder or check-in id, as the last one a caller got travels in the URL.
+REMINDER_ID = re.compile(r"^(reminder|checkin)\.[a-z0-9_]+(\.[a-z0-9_]+)*$")
 # Two simpler reprompts after the first try, then the offer of a text, then goodbye.
 REPROMPTS = 2
 
@@ -81,6 +85,8 @@ class CallState:
     date: dt.date | None = None
     channel: str = ""
     about: str = ""
+    # The reminder being played back (its catalog id), on the "hear your last reminder" node.
+    message: str = ""
 
     @property
     def speaks(self) -> tuple[str, ...]:
@@ -102,6 +108,7 @@ class CallState:
             "date": self.date.isoformat() if self.date else "",
             "channel": self.channel,
             "about": self.about,
+            "message": self.message,
         }
         return {key: value for key, value in values.items() if value}
 
@@ -133,6 +140,7 @@ class CallState:
             date=date,
             channel=query.get("channel", "") if query.get("channel") in CHANNELS else "",
             about=query.get("about", "") if query.get("about") in NODES else "",
+            message=message if REMINDER_ID.match(message := query.get("message", "")) else "",
         )
 
 
@@ -157,6 +165,8 @@ class Turn:
     said: Said
     today: dt.date
     words: SpeechWords
+    # The catalog id of the last reminder or check-in sent to the caller, if any.
+    last_reminder: str | None = None
 
 
 STAGES = ("pregnant", "postpartum")
@@ -180,7 +190,9 @@ CHANNELS = ("sms", "voice")
 REPEAT_INTENT = "voice_repeat"
 MAIN_MENU_INTENT = "voice_main_menu"
 # Spoken key names ("one", "uno"), then the words for repeat and main menu.
-KEY_INTENTS = [(key, f"voice_key_{key}") for key in ("1", "2", "3", "4", REPEAT_KEY)] + [
+KEY_INTENTS = [
+    (key, f"voice_key_{key}") for key in ("1", "2", "3", "4", LAST_REMINDER_KEY, REPEAT_KEY)
+] + [
     (REPEAT_KEY, REPEAT_INTENT),
     (MAIN_MENU_KEY, MAIN_MENU_INTENT),
 ]
@@ -205,7 +217,15 @@ NODES: dict[str, Node] = {
             "2": Option("voice_back_pain", goto="back_pain"),
             "3": Option("voice_subscribe", goto="sub_stage"),
             "4": Option("voice_stop", goto="stop"),
+            LAST_REMINDER_KEY: Option("voice_last_reminder", action="last_reminder"),
         },
+    ),
+    # The reminder itself is said first (see `arrive`); 1 texts it, 9 says it again.
+    "last_reminder": Node(
+        prompt="voice.last_reminder.after",
+        simple="voice.last_reminder.after_simple",
+        text_id="phone_text.menu",
+        options={"1": Option("voice_send_text", goto="main", action="send_text")},
     ),
     "tips": Node(
         prompt="voice.menu.tips",
@@ -332,12 +352,13 @@ def answer(
     said: Said,
     today: dt.date,
     words: SpeechWords,
+    last_reminder: str | None = None,
     reading: Understanding | None = None,
 ) -> Plan:
     """Decide what the caller hears next after pressing a key, speaking, or staying silent.
 
     `reading` is what the words mean (read here when not given)."""
-    turn = Turn(state, said, today, words)
+    turn = Turn(state, said, today, words, last_reminder)
     node = NODES[state.node]
     if said.speech.strip() and not said.digits.strip():
         reading = reading or read(said.speech, language=state.language or None)
@@ -415,8 +436,15 @@ def arrive(state: CallState, before: tuple[Line, ...] = ()) -> Plan:
     """Speak a node's lead and full prompt and wait for the answer."""
     node = NODES[state.node]
     prompt_lines = _lines(node.prompt, state)
-    lead = _lines(node.lead, state) if node.lead else ()
+    lead = _lines(_lead(state, node), state)
     return Plan(ask=_ask(state, node, before + lead + prompt_lines))
+
+
+def _lead(state: CallState, node: Node) -> str | None:
+    """What a node says before its prompt: its lead, or the reminder being played back."""
+    if state.node == "last_reminder":
+        return f"voice.{state.message}" if state.message else None
+    return node.lead
 
 
 def hidden_number(state: CallState) -> Plan:
@@ -506,13 +534,15 @@ def _ask(state: CallState, node: Node, lines: tuple[Line, ...]) -> Ask:
 def _send_text(turn: Turn, option: Option) -> Plan:
     """Text the caller what this part of the menu says, then go on (or end a failed call)."""
     state = turn.state
-    node = NODES[state.about or state.node]
+    about = state.about or state.node
+    # The last reminder is texted as the reminder itself.
+    text_id = state.message if about == "last_reminder" and state.message else NODES[about].text_id
     languages = state.speaks
-    effects: tuple[Effect, ...] = tuple(SendText(node.text_id, language) for language in languages)
+    effects: tuple[Effect, ...] = tuple(SendText(text_id, language) for language in languages)
     sent = _lines("voice.text_sent", state)
     if option.goto is None:
         return goodbye(state, sent, effects)
-    plan = arrive(dataclasses.replace(state, node=option.goto, about=""), sent)
+    plan = arrive(dataclasses.replace(state, node=option.goto, about="", message=""), sent)
     return dataclasses.replace(plan, effects=effects)
 
 
@@ -556,7 +586,17 @@ def _opt_out(turn: Turn, option: Option) -> Plan:
     return goodbye(state, _lines(OPT_OUT_DISCLOSURE, state), (effect,))
 
 
+def _last_reminder(turn: Turn, option: Option) -> Plan:
+    """Play the last reminder or check-in we sent the caller, or say there is none yet."""
+    state = turn.state
+    if turn.last_reminder is None or not REMINDER_ID.match(turn.last_reminder):
+        main = CallState(node="main", language=state.language)
+        return arrive(main, _lines("voice.last_reminder.none", main))
+    return arrive(dataclasses.replace(state, node="last_reminder", message=turn.last_reminder))
+
+
 ACTIONS: dict[str, Callable[[Turn, Option], Plan]] = {
+    "last_reminder": _last_reminder,
     "send_text": _send_text,
     "reenter_date": _reenter_date,
     "subscribe": _subscribe,

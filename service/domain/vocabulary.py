@@ -42,6 +42,16 @@ class Stage(enum.StrEnum):
     POSTPARTUM = "postpartum"
 
 
+class Track(enum.StrEnum):
+    """Which reminders a person gets: about the baby and their bones, or self-care only.
+
+    SELF_CARE is for a person after a loss: bone tips that never mention a baby.
+    """
+
+    BABY = "baby"
+    SELF_CARE = "self_care"
+
+
 class Channel(enum.StrEnum):
     """How a subscriber wants their reminders, and how a message travels."""
 

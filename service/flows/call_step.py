@@ -12,7 +12,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from service.domain import call_script, phone_menu
-from service.domain.call_plan import AnswerCheckin, Escalate, OptOut, Plan, SendText, Subscribe
+from service.domain.call_plan import (
+    AnswerCheckin,
+    Escalate,
+    OptOut,
+    Plan,
+    RetryCall,
+    SendText,
+    Subscribe,
+)
 from service.domain.clock import local_date, utcnow
 from service.domain.phones import local_time_zone, mask
 from service.domain.vocabulary import (
@@ -23,7 +31,7 @@ from service.domain.vocabulary import (
     Stage,
     Status,
 )
-from service.store import call_steps, consent, escalations, messages, subscribers
+from service.store import call_steps, consent, escalations, messages, planned, subscribers
 from service.store.db import DbSession, DuplicateError, Sessions, transaction
 from service.words.texts import Texts
 
@@ -68,7 +76,12 @@ def answer_menu(
     state = phone_menu.CallState.from_query(query)
     today = local_date(local_time_zone(turn.phone, turn.zip_code), now)
     said = phone_menu.Said(turn.digits, turn.speech)
-    plan = phone_menu.answer(state, said, today, texts.spoken_keywords)
+    last_reminder = None
+    if state.node == "main" and turn.phone:
+        # Only the main menu offers the last reminder: read it there, not on every step.
+        with sessions() as session:
+            last_reminder = planned.last_sent_message_id(session, turn.phone)
+    plan = phone_menu.answer(state, said, today, texts.spoken_keywords, last_reminder)
     if plan.effects and not turn.phone:
         if all(isinstance(effect, Escalate) for effect in plan.effects):
             # A hidden number still hears what to do; nobody could call it back.
@@ -84,11 +97,12 @@ def answer_reminder(
     turn: CallTurn,
     query: dict[str, str],
     answered_by: str,
+    retry_after: dt.timedelta,
     now: dt.datetime | None = None,
 ) -> Plan:
     """What a reminder or check-in call we placed starts with."""
     call = call_script.ReminderCall.from_query(query)
-    plan = call_script.greet(call, answered_by, _has_text(texts, call.language))
+    plan = call_script.greet(call, answered_by, _has_text(texts, call.language), retry_after)
     return _record(sessions, texts, turn, plan, now or utcnow(), source=call.message_id)
 
 
@@ -206,6 +220,7 @@ def _consent_fields(
         "channel": ConsentChannel.VOICE,
         "disclosure_id": effect.disclosure_id,
         "disclosure_version": texts.catalog.version(effect.disclosure_id, effect.language),
+        "catalog_version": texts.catalog.catalog_version,
         "language": effect.language,
         "evidence": f"{effect.evidence} (call {turn.call_sid})",
         "now": now,
@@ -264,6 +279,24 @@ def _answer_checkin(
         subscribers.note_checkin_answered(session, subscriber_id)
 
 
+def _retry_call(
+    session: DbSession,
+    caller: Any,
+    effect: RetryCall,
+    turn: CallTurn,
+    texts: Texts,
+    now: dt.datetime,
+) -> None:
+    """Plan the call again later today, as for a call nobody answered (if the window allows)."""
+    retried = planned.plan_call_retry(session, turn.call_sid, now, effect.after)
+    log.info(
+        "call %s to %s reached a machine; %s",
+        turn.call_sid,
+        mask(turn.phone),
+        "will be tried again" if retried else "not retried",
+    )
+
+
 # Each effect's recorder, by the effect's type.
 EFFECTS: dict[type[Any], Callable[..., None]] = {
     Subscribe: _subscribe,
@@ -271,4 +304,5 @@ EFFECTS: dict[type[Any], Callable[..., None]] = {
     SendText: _send_text,
     Escalate: _escalate,
     AnswerCheckin: _answer_checkin,
+    RetryCall: _retry_call,
 }

@@ -144,9 +144,7 @@ def _answer(
         )
     # Everything is decided before the first write, so SQLite's write lock is held briefly.
     replies = [
-        LoggedReply(
-            reply.message_id, texts.render(reply.message_id, outcome.language, reply.params)
-        )
+        LoggedReply(reply.message_id, texts.sms(reply.message_id, outcome.language, reply.params))
         for reply in outcome.replies
     ]
     if outcome.erase:
@@ -233,6 +231,7 @@ def _record_consent(
         "channel": ConsentChannel.SMS,
         "disclosure_id": outcome.consent_disclosure,
         "disclosure_version": texts.catalog.version(outcome.consent_disclosure, outcome.language),
+        "catalog_version": texts.catalog.catalog_version,
         "language": outcome.language,
         "evidence": inbound.body,
         "now": now,

@@ -18,7 +18,6 @@ from service.store.db import DbSession, Sessions, transaction
 
 log = logging.getLogger(__name__)
 
-MAX_CALL_ATTEMPTS = 3
 UNREACHABLE_CODES = frozenset({30003, 30005, 30006})
 # A text Twilio could not deliver (reported later, by its status callback).
 UNDELIVERED = frozenset({MessageStatus.FAILED, MessageStatus.UNDELIVERED})
@@ -49,7 +48,7 @@ def record_call_status(
         changed = _advance(session, update, CALL_STATUS_RANK, now)
         if changed and update.status in UNANSWERED_CALL:
             retried = planned.plan_call_retry(
-                session, update.sid, now, dt.timedelta(hours=retry_hours), MAX_CALL_ATTEMPTS
+                session, update.sid, now, dt.timedelta(hours=retry_hours)
             )
             log.warning(
                 "call %s to %s: %s%s; %s",

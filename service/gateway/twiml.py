@@ -135,7 +135,9 @@ def hints(texts: Texts, language: str, intents: tuple[str, ...], dates: bool = F
 def spoken_text(line: Line, texts: Texts) -> str:
     """The words of one line."""
     return texts.catalog.text(
-        line.message_id, _language(line.language), **{**texts.params, **line.params}
+        line.message_id,
+        _language(line.language),
+        **{**texts.params(_language(line.language)), **line.params},
     )
 
 

@@ -31,8 +31,10 @@ def record_consent(
     language: str,
     evidence: str,
     now: dt.datetime,
+    catalog_version: str | None = None,
 ) -> None:
-    """Keep one consent-log entry: who, when, how, which disclosure, and what they said or did."""
+    """Keep one consent-log entry: who, when, how, which disclosure (and the catalog version it
+    came from), and what they said or did."""
     connection.execute(
         sa.insert(CONSENT_EVENTS).values(
             subscriber_id=subscriber_id,
@@ -44,6 +46,7 @@ def record_consent(
             language=language,
             evidence=evidence,
             occurred_at=now,
+            catalog_version=catalog_version,
         )
     )
 
@@ -59,6 +62,7 @@ def record_opt_out(
     language: str,
     evidence: str,
     now: dt.datetime,
+    catalog_version: str | None = None,
 ) -> None:
     """Suppress the number at once and log the opt-out (even for a number never enrolled)."""
     if subscriber_id is not None:
@@ -74,6 +78,7 @@ def record_opt_out(
         language=language,
         evidence=evidence,
         now=now,
+        catalog_version=catalog_version,
     )
 
 

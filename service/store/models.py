@@ -25,6 +25,7 @@ from service.domain.vocabulary import (
     StaffRole,
     Stage,
     Status,
+    Track,
 )
 from service.store.db import Base
 from service.store.types import CleanString, CleanText
@@ -73,6 +74,12 @@ class Subscriber(Base):
     birth_date: Mapped[dt.date | None] = mapped_column(sa.Date)
     time_zone: Mapped[str] = mapped_column(CleanString(64), default="America/New_York")
     zip_code: Mapped[str | None] = mapped_column(CleanString(10))
+    # Whether they breastfeed (None: not asked, or they skipped it), and when they stopped.
+    breastfeeding: Mapped[bool | None] = mapped_column()
+    weaned_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    track: Mapped[Track] = mapped_column(
+        _enum(Track), default=Track.BABY, server_default=Track.BABY.value
+    )
     # The last question we asked outside enrollment (a check-in, the menu, "which one?"), the
     # topics it offered (space-separated) and when: a bare "1" or "YES" means what it offered,
     # however late it comes, until another question replaces it.
@@ -102,6 +109,9 @@ class ConsentEvent(Base):
     channel: Mapped[ConsentChannel] = mapped_column(_enum(ConsentChannel))
     disclosure_id: Mapped[str] = mapped_column(CleanString(64))
     disclosure_version: Mapped[str] = mapped_column(CleanString(16))
+    # The whole message catalog's version (`Catalog.catalog_version`) the person agreed under;
+    # None for entries kept before it was recorded.
+    catalog_version: Mapped[str | None] = mapped_column(CleanString(16))
     language: Mapped[str] = mapped_column(CleanString(2))
     evidence: Mapped[str] = mapped_column(CleanText, default="")
     occurred_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

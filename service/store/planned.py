@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from service.domain.schedule import TRACK_OF_PREFIX
 from service.domain.vocabulary import (
     Channel,
     PlanStatus,
@@ -136,6 +137,9 @@ def reachable_pages(database: Database, page_size: int) -> Iterator[list[Any]]:
         _SUBSCRIBERS.c.stage,
         _SUBSCRIBERS.c.due_date,
         _SUBSCRIBERS.c.birth_date,
+        _SUBSCRIBERS.c.breastfeeding,
+        _SUBSCRIBERS.c.weaned_on,
+        _SUBSCRIBERS.c.track,
         _SUBSCRIBERS.c.language,
         _SUBSCRIBERS.c.channel,
     )
@@ -218,13 +222,18 @@ def skip_late(connection: sa.Connection, late: dt.datetime, now: dt.datetime) ->
 
 
 def cancel_unwanted(connection: sa.Connection, now: dt.datetime) -> int:
-    """Cancel due rows for people who stopped, changed stage, or whose number cannot get texts."""
+    """Cancel due rows for people who stopped, changed stage or track, or whose number cannot
+    get texts (a baby tip planned before a loss is never sent)."""
     person = _SUBSCRIBERS.alias("person")
     wrong_stage = sa.or_(
         *(
             sa.and_(PLANNED.c.item_key.startswith(prefix), person.c.stage.is_distinct_from(stage))
             for prefix, stage in STAGE_OF_PREFIX.items()
-        )
+        ),
+        *(
+            sa.and_(PLANNED.c.item_key.startswith(prefix), person.c.track != track)
+            for prefix, track in TRACK_OF_PREFIX.items()
+        ),
     )
     unwanted = sa.exists().where(
         person.c.id == PLANNED.c.subscriber_id,
@@ -390,8 +399,16 @@ def note_error_code(
     )
 
 
+# A reminder or check-in call is placed at most this many times (the first and two retries).
+MAX_CALL_ATTEMPTS = 3
+
+
 def plan_call_retry(
-    session: Session, twilio_sid: str, now: dt.datetime, gap: dt.timedelta, max_attempts: int
+    session: Session,
+    twilio_sid: str,
+    now: dt.datetime,
+    gap: dt.timedelta,
+    max_attempts: int = MAX_CALL_ATTEMPTS,
 ) -> bool:
     """Try an unanswered call again later the same day, inside the person's window."""
     row = session.scalar(
@@ -510,6 +527,22 @@ def planned_send_times(database: Database, until: dt.datetime) -> list[dt.dateti
                 .order_by(PLANNED.c.send_at)
             )
         )
+
+
+def last_sent_message_id(connection: sa.Connection | Session, phone: str) -> str | None:
+    """The catalog id of the last reminder or check-in sent to a number (text or call), or None."""
+    message_id: str | None = connection.execute(
+        sa.select(PLANNED.c.message_id)
+        .join(_SUBSCRIBERS, _SUBSCRIBERS.c.id == PLANNED.c.subscriber_id)
+        .where(
+            _SUBSCRIBERS.c.phone == phone,
+            PLANNED.c.recipient == Recipient.SUBSCRIBER,
+            PLANNED.c.status == PlanStatus.SENT,
+        )
+        .order_by(PLANNED.c.send_at.desc(), PLANNED.c.id.desc())
+        .limit(1)
+    ).scalar()
+    return message_id
 
 
 def erase_by_phone(connection: sa.Connection | Session, phone: str) -> None:

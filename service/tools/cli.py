@@ -15,6 +15,7 @@ import yaml
 from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 
+from messages import CATALOG_DIR
 from service.config import Settings, load_settings
 from service.domain.clock import utcnow
 from service.domain.phones import mask
@@ -33,7 +34,8 @@ from service.store.db import (
 )
 from service.web import create_app
 from service.web.care_login import MIN_PASSWORD, hash_password
-from service.words.catalog import Catalog, CatalogError
+from service.words import review
+from service.words.catalog import LANGUAGES, Catalog, CatalogError
 from service.words.content_check import check_catalog, format_table
 from service.words.texts import deployment_params
 
@@ -296,10 +298,82 @@ def content_check(catalog_dir: Path | None) -> None:
         raise click.ClickException(f"the catalog cannot be read: {error}") from error
     # Texts are measured with this deployment's names filled in; no database is needed.
     settings = load_settings({"DATABASE_URL": "sqlite://"})
-    report = check_catalog(catalog, deployment_params(settings))
+    report = check_catalog(catalog, deployment_params(settings, catalog))
     click.echo(format_table(report))
     if not report.ok:
         raise SystemExit(1)
+
+
+def _catalog_folder(catalog_dir: Path | None) -> Path:
+    """The catalog folder a command works on."""
+    return catalog_dir or CATALOG_DIR
+
+
+@content.command("export")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Where to write en.po, es.po and review.html (made if missing).",
+)
+@click.option(
+    "--catalog",
+    "catalog_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="A catalog folder holding en/ and es/ (default: the shipped messages/).",
+)
+def content_export(out_dir: Path, catalog_dir: Path | None) -> None:
+    """Write the catalog as a PO file per language and an HTML review sheet."""
+    try:
+        catalog = Catalog.load(_catalog_folder(catalog_dir))
+    except (CatalogError, yaml.YAMLError) as error:
+        raise click.ClickException(f"the catalog cannot be read: {error}") from error
+    settings = load_settings({"DATABASE_URL": "sqlite://"})
+    report = check_catalog(catalog, deployment_params(settings, catalog))
+    measured = review.measured_rows(report.rows)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for language in LANGUAGES:
+        (out_dir / f"{language}.po").write_bytes(review.export_po(catalog, language, measured))
+    (out_dir / "review.html").write_text(review.review_sheet(catalog, measured), encoding="utf-8")
+    click.echo(
+        f"wrote {', '.join(f'{language}.po' for language in LANGUAGES)} and review.html to"
+        f" {out_dir} (catalog version {catalog.catalog_version})"
+    )
+
+
+@content.command("import")
+@click.argument("po_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--catalog",
+    "catalog_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="The catalog folder to change (default: the shipped messages/).",
+)
+def content_import(po_file: Path, catalog_dir: Path | None) -> None:
+    """Bring a reviewed PO file back in; refuse it (changing nothing) if a text fails the check."""
+    settings = load_settings({"DATABASE_URL": "sqlite://"})
+    folder = _catalog_folder(catalog_dir)
+    try:
+        result = review.import_po(
+            folder, po_file.read_bytes(), lambda catalog: deployment_params(settings, catalog)
+        )
+    except review.ReviewError as error:
+        details = "".join(f"\n  - {problem}" for problem in error.problems)
+        raise click.ClickException(f"{error}; nothing was changed.{details}") from error
+    except (CatalogError, yaml.YAMLError) as error:
+        raise click.ClickException(f"the catalog cannot be read: {error}") from error
+    if not result.changed:
+        click.echo(f"{po_file.name}: no text changed ({result.language}).")
+        return
+    for message_id in sorted(result.changed):
+        click.echo(f"changed {message_id} [{result.language}]")
+    click.echo(
+        f"{len(result.changed)} texts changed; catalog version {result.version_before}"
+        f" -> {result.version_after}"
+    )
 
 
 @main.group()

@@ -274,7 +274,13 @@ class Simulator:
         boneline = self.boneline
         twiml = render_twiml(
             call_step.answer_reminder(
-                boneline.db.Session, boneline.texts, turn, query, "human", self.now
+                boneline.db.Session,
+                boneline.texts,
+                turn,
+                query,
+                "human",
+                dt.timedelta(hours=boneline.settings.CALL_RETRY_HOURS),
+                self.now,
             ),
             boneline.texts,
         )

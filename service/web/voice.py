@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import Blueprint, Response, abort, current_app, request
 
 from service.domain.call_plan import Plan
@@ -54,7 +56,12 @@ def reminder_call() -> Response:
     answered_by = request.form.get("AnsweredBy", "")
     try:
         plan = call_step.answer_reminder(
-            here.db.Session, here.texts, turn, request.args.to_dict(), answered_by
+            here.db.Session,
+            here.texts,
+            turn,
+            request.args.to_dict(),
+            answered_by,
+            dt.timedelta(hours=here.settings.CALL_RETRY_HOURS),
         )
     except UnknownMessageError:
         abort(400, description="message must be a reminder or check-in id")

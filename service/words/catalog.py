@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
+import json
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -73,6 +75,21 @@ class Catalog:
     def words(self, language: str) -> dict[str, Any]:
         """Word lists that are not messages on their own (month names, date format)."""
         return self.languages[language].words
+
+    @functools.cached_property
+    def catalog_version(self) -> str:
+        """A short fingerprint of the whole catalog (every text, keyword and word list), kept
+        with each consent record: which words a person agreed under."""
+        contents = {
+            language: {
+                "texts": catalog.texts,
+                "keywords": catalog.keywords,
+                "words": catalog.words,
+            }
+            for language, catalog in sorted(self.languages.items())
+        }
+        encoded = json.dumps(contents, sort_keys=True, ensure_ascii=False, default=str)
+        return hashlib.sha256(encoded.encode()).hexdigest()[:12]
 
     def version(self, message_id: str, language: str) -> str:
         """A short fingerprint of a text, kept with consent records as the disclosure version."""

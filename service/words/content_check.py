@@ -9,13 +9,20 @@ from dataclasses import dataclass, field
 
 from textstat.textstat import textstatistics
 
-from service.words.catalog import LANGUAGES, Catalog, placeholders
+from service.words.catalog import DEFAULT_LANGUAGE, LANGUAGES, Catalog, placeholders
 from service.words.keywords import TOPIC_PREFIX
-from service.words.segments import count_segments, non_gsm7_characters, sms_form
+from service.words.segments import GSM7, count_segments, non_gsm7_characters, sms_form
 
 # Segment budget by the id's first part; None = spoken on the phone line, not texted.
 SEGMENT_BUDGETS: Mapping[str, int | None] = {"reminder": 1, "checkin": 1, "voice": None}
 DEFAULT_SEGMENT_BUDGET = 2
+
+# At least this many different reminder texts per language, so nobody hears a recording on
+# repeat (the schedule sends none twice within 28 days).
+MIN_REMINDER_TEXTS = 40
+# Every text of these kinds is also said on calls: `voice.<id>` must exist.
+SPOKEN_KINDS = ("reminder.", "checkin.")
+VOICE_PREFIX = "voice."
 
 MAX_ENGLISH_GRADE = 6.0  # Flesch-Kincaid grade
 MIN_SPANISH_EASE = 80.0  # Fernandez-Huerta
@@ -84,6 +91,9 @@ class ContentReport:
 
     rows: list[TextReport] = field(default_factory=list)
     catalog_problems: list[str] = field(default_factory=list)
+    # Distinct reminder texts per language, and the catalog's version.
+    reminder_texts: dict[str, int] = field(default_factory=dict)
+    catalog_version: str = ""
 
     @property
     def problems(self) -> list[str]:
@@ -157,12 +167,22 @@ def sample_values(
     }
 
 
-def check_catalog(catalog: Catalog, deployment: Mapping[str, str]) -> ContentReport:
-    """Measure every text in every language and list what breaks a rule."""
-    report = ContentReport(catalog_problems=list(_catalog_problems(catalog)))
+def check_catalog(catalog: Catalog, deployment: Mapping[str, Mapping[str, str]]) -> ContentReport:
+    """Measure every text in every language and list what breaks a rule.
+
+    `deployment` holds the names each language shows (`texts.deployment_params`).
+    """
+    report = ContentReport(
+        catalog_problems=[
+            *_catalog_problems(catalog),
+            *_voice_problems(catalog),
+            *_setting_problems(catalog, deployment),
+        ],
+        catalog_version=catalog.catalog_version,
+    )
     scores = ReadingScores()
     for language in LANGUAGES:
-        values = sample_values(catalog, language, deployment)
+        values = sample_values(catalog, language, deployment.get(language, {}))
         rendered: dict[str, str] = {}
         for message_id in sorted(catalog.ids(language)):
             text, problems = _render(catalog, message_id, language, values)
@@ -171,7 +191,42 @@ def check_catalog(catalog: Catalog, deployment: Mapping[str, str]) -> ContentRep
             problems.extend(_missing_required_items(message_id, language, template, text))
             report.rows.append(_measure(message_id, language, text, problems, scores))
         report.rows.extend(_pooled(catalog, language, rendered, scores))
+        reminders = {text for mid, text in rendered.items() if mid.startswith("reminder.")}
+        report.reminder_texts[language] = len(reminders)
+        if len(reminders) < MIN_REMINDER_TEXTS:
+            report.catalog_problems.append(
+                f"{language}: {len(reminders)} distinct reminder texts; at least"
+                f" {MIN_REMINDER_TEXTS} are needed"
+            )
     return report
+
+
+def _voice_problems(catalog: Catalog) -> Iterator[str]:
+    """Every reminder and check-in has a voice version, in each language."""
+    for language in LANGUAGES:
+        ids = catalog.ids(language)
+        for message_id in sorted(ids):
+            if message_id.startswith(SPOKEN_KINDS) and VOICE_PREFIX + message_id not in ids:
+                yield f"{message_id}: no {language} voice text '{VOICE_PREFIX}{message_id}'"
+
+
+def _setting_problems(
+    catalog: Catalog, deployment: Mapping[str, Mapping[str, str]]
+) -> Iterator[str]:
+    """Each language shows its own names: never another language's default words."""
+    english = catalog.words(DEFAULT_LANGUAGE).get("setting_defaults") or {}
+    for language in LANGUAGES:
+        own = catalog.words(language).get("setting_defaults") or {}
+        if language != DEFAULT_LANGUAGE and set(own) != set(english):
+            yield f"words.setting_defaults [{language}]: not the same names as in English"
+        if language == DEFAULT_LANGUAGE:
+            continue
+        for placeholder, value in deployment.get(language, {}).items():
+            if value and value == english.get(placeholder) != own.get(placeholder):
+                yield (
+                    f"setting {{{placeholder}}} [{language}]: shows the English words"
+                    f" {value!r}; set it for {language}"
+                )
 
 
 def _render(
@@ -199,6 +254,9 @@ def _measure(
     problems = list(problems)
     if budget is not None and count.segments > budget:
         problems.append(f"{count.segments} segments ({count.encoding}); the limit is {budget}")
+    if budget is not None and count.encoding != GSM7:
+        shown = " ".join(f"U+{ord(char):04X}" for char in non_gsm7_characters(sent))
+        problems.append(f"sent as {count.encoding}, not GSM-7: {shown}")
     if budget is not None and language == "en":
         # English is written in GSM-7 itself: a curly quote or a dash is a slip to fix.
         forcing = non_gsm7_characters(text)
@@ -311,6 +369,8 @@ def format_table(report: ContentReport) -> str:
     ]
     problems = report.problems
     out.append("")
+    counts = ", ".join(f"{count} in {lang}" for lang, count in report.reminder_texts.items())
+    out.append(f"Distinct reminder texts: {counts}. Catalog version {report.catalog_version}.")
     out.append(f"{len(report.rows)} rows checked; {len(problems)} problems.")
     out.extend(f"  - {problem}" for problem in problems)
     return "\n".join(out)

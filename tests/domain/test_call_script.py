@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 
 import pytest
 
 from service.domain import call_script, phone_menu
-from service.domain.call_plan import AnswerCheckin, Escalate, OptOut
+from service.domain.call_plan import AnswerCheckin, Escalate, OptOut, RetryCall
 from service.domain.call_script import ReminderCall, UnknownMessageError, greet, respond
+from service.domain.schedule import CHECK_IN_TEXTS, POOLS
 from service.understanding import SAFETY_TABLE, SafetyFamily
 from service.words.catalog import Catalog
 
@@ -20,11 +22,13 @@ WORDS = {
     "es": {"voice_yes": ("SI",), "voice_no": ("NO",), "voice_stop": ("PARAR",)},
 }
 SERVICE = Path(__file__).resolve().parents[2] / "service" / "domain"
+RETRY = dt.timedelta(hours=2)
 
 
 def has_no_voice_versions(message_id: str) -> bool:
-    """A catalog with only the generic voice texts."""
-    return message_id in ("voice.reminder.generic", "voice.checkin.generic")
+    """A catalog without the voice version of the called message (one planned before an
+    update that renamed it)."""
+    return message_id.startswith(("voice.reminder.calcium.amount", "voice.checkin.back_pain"))
 
 
 def test_the_call_url_names_the_message_and_language() -> None:
@@ -36,23 +40,43 @@ def test_the_call_url_names_the_message_and_language() -> None:
             ReminderCall.from_query({"message": bad, "lang": "en"})
 
 
-def test_a_message_without_a_voice_version_falls_back_to_the_generic_one() -> None:
-    reminder = greet(ReminderCall("reminder.calcium.1", "en"), "human", has_no_voice_versions)
-    checkin = greet(ReminderCall("checkin.week6", "en"), "", has_no_voice_versions)
+def test_a_message_the_catalog_no_longer_has_is_said_as_a_known_one_of_its_kind() -> None:
+    reminder = greet(
+        ReminderCall("reminder.calcium.1", "en"), "human", has_no_voice_versions, RETRY
+    )
+    checkin = greet(ReminderCall("checkin.week6", "en"), "", has_no_voice_versions, RETRY)
     assert reminder.ask is not None and checkin.ask is not None
-    assert reminder.ask.lines[0].message_id == "voice.reminder.generic"
-    assert checkin.ask.lines[0].message_id == "voice.checkin.generic"
+    assert [line.message_id for line in reminder.ask.lines[:2]] == [
+        "voice.reminder.hello",
+        "voice.reminder.calcium.amount",
+    ]
+    assert [line.message_id for line in checkin.ask.lines] == [
+        "voice.checkin.hello",
+        "voice.checkin.back_pain",
+        "voice.checkin.question",
+    ]
 
 
-def test_a_voice_version_of_the_message_is_preferred() -> None:
-    plan = greet(ReminderCall("reminder.calcium.1", "en"), "human", lambda _: True)
-    assert plan.ask is not None and plan.ask.lines[0].message_id == "voice.reminder.calcium.1"
+def test_a_reminder_call_says_who_calls_then_the_reminders_own_voice_text() -> None:
+    plan = greet(ReminderCall("reminder.calcium.greens", "es"), "human", lambda _: True, RETRY)
+    assert plan.ask is not None
+    assert [line.message_id for line in plan.ask.lines] == [
+        "voice.reminder.hello",
+        "voice.reminder.calcium.greens",
+        "voice.reminder.options",
+    ]
+    assert {line.language for line in plan.ask.lines} == {"es"}
 
 
 @pytest.mark.parametrize("answered_by", sorted(call_script.VOICEMAIL_ANSWERS))
-def test_a_machine_gets_the_voicemail_and_the_call_ends(answered_by: str) -> None:
-    plan = greet(ReminderCall("checkin.week6", "en"), answered_by, has_no_voice_versions)
-    assert plan.hangs_up and [line.message_id for line in plan.say] == ["voice.voicemail"]
+def test_a_machine_gets_the_voicemail_and_a_check_in_is_tried_again_later(
+    answered_by: str,
+) -> None:
+    checkin = greet(ReminderCall("checkin.week6", "en"), answered_by, lambda _: True, RETRY)
+    assert checkin.hangs_up and [line.message_id for line in checkin.say] == ["voice.voicemail"]
+    assert checkin.effects == (RetryCall(RETRY),)
+    reminder = greet(ReminderCall("reminder.walk", "en"), answered_by, lambda _: True, RETRY)
+    assert reminder.hangs_up and reminder.effects == ()
 
 
 @pytest.mark.parametrize(("digits", "speech"), [("9", ""), ("", "Stop calling me"), ("", "")])
@@ -83,7 +107,8 @@ def test_yes_to_back_pain_is_escalated_and_no_is_not_and_both_answers_are_logged
 
 def test_one_repeats_a_reminder_but_answers_yes_on_a_check_in() -> None:
     reminder = respond(ReminderCall("reminder.x", "en"), "1", "", WORDS, has_no_voice_versions)
-    assert reminder.ask is not None and reminder.ask.lines[0].message_id == "voice.reminder.generic"
+    assert reminder.ask is not None
+    assert reminder.ask.lines[1].message_id == "voice.reminder.calcium.amount"
     checkin = respond(ReminderCall("checkin.x", "en"), "1", "", WORDS, has_no_voice_versions)
     assert checkin.hangs_up
 
@@ -96,8 +121,9 @@ def test_every_voice_and_phone_text_in_the_catalog_is_used_and_every_used_one_ex
     used = set(re.findall(r'"((?:voice|phone_text)\.[a-z_.]+[a-z])"', source))
     for node in phone_menu.NODES.values():
         used |= {node.prompt, node.simple, node.text_id} | ({node.lead} if node.lead else set())
-    used |= {"voice.reminder.generic", "voice.checkin.generic"}
-    # Every warning sign's spoken message (the triage table names them).
+    # Each reminder's and check-in's own voice text is said by its id (`voice.<id>`).
+    used |= {f"voice.{i}" for i in catalog.ids("en") if i.startswith(("reminder.", "checkin."))}
+    # The triage table's spoken replies (the phone line says them for what a caller says).
     used |= {rule.voice_id for rule in SAFETY_TABLE.values()}
     used = {i for i in used if i.startswith(("voice.", "phone_text."))}
     shipped = {i for i in catalog.ids("en") if i.startswith(("voice.", "phone_text."))}
@@ -113,3 +139,14 @@ def test_every_speech_intent_the_calls_listen_for_has_words_in_both_languages(
         intents |= {intent for intent, _ in keys.options.values()}
     for language in ("en", "es"):
         assert intents <= set(catalog.keywords(language)), language
+
+
+def test_every_scheduled_reminder_and_check_in_is_said_in_its_own_words(
+    catalog: Catalog,
+) -> None:
+    scheduled = [*(mid for pool in POOLS for mid in pool.message_ids), *CHECK_IN_TEXTS]
+    for language in ("en", "es"):
+        has_text = catalog.ids(language).__contains__
+        for message_id in scheduled:
+            call = ReminderCall(message_id, language)
+            assert call_script.spoken_message_id(call, has_text) == f"voice.{message_id}"

@@ -109,7 +109,8 @@ def test_menus_have_at_most_four_choices_and_three_levels() -> None:
     while queue:
         name = queue.popleft()
         node = NODES[name]
-        assert len(node.options) <= 4, name
+        # The main menu's fifth choice only plays back the last reminder we sent.
+        assert len(node.options) <= (5 if name == "main" else 4), name
         assert not {"9", "*"} & set(node.options), name
         for option in node.options.values():
             if option.goto and option.goto not in depth:
@@ -123,7 +124,7 @@ def test_menus_have_at_most_four_choices_and_three_levels() -> None:
 def test_every_option_is_named_before_its_key(texts: Texts) -> None:
     for name, node in NODES.items():
         for language, verb in (("en", "press"), ("es", "oprima")):
-            prompt = texts.catalog.text(node.prompt, language, **texts.params, date=TODAY)
+            prompt = texts.catalog.text(node.prompt, language, **texts.params(language), date=TODAY)
             sentences = re.split(r"(?<=[.?!])\s+", prompt)
             for key in node.options:
                 said = [s for s in sentences if re.search(rf"\b{verb} {key}\b", s, re.I)]
@@ -354,6 +355,41 @@ def test_a_plan_that_would_hang_up_without_a_word_cannot_be_made() -> None:
         Plan()
 
 
+@pytest.mark.parametrize(
+    ("language", "said"), [("en", Said(digits="5")), ("es", Said(speech="Mi último aviso"))]
+)
+def test_five_plays_the_last_reminder_nine_plays_it_again_and_one_texts_it(
+    language: str, said: Said, words: dict[str, dict[str, tuple[str, ...]]]
+) -> None:
+    plan = answer(CallState("main", language), said, TODAY, words, "reminder.calcium.greens")
+    assert plan.ask is not None
+    assert [line.message_id for line in plan.ask.lines] == [
+        "voice.reminder.calcium.greens",
+        "voice.last_reminder.after",
+    ]
+    played = state_of(plan)
+    assert (played.node, played.message) == ("last_reminder", "reminder.calcium.greens")
+    again = step(played, words, digits="9")
+    assert again.ask is not None and again.ask.lines == plan.ask.lines
+    texted = step(played, words, digits="1")
+    assert texted.effects == (SendText("reminder.calcium.greens", language),)
+    assert state_of(texted) == CallState("main", language)
+
+
+def test_five_before_any_reminder_says_so_and_stays_in_the_main_menu(
+    words: dict[str, dict[str, tuple[str, ...]]],
+) -> None:
+    plan = answer(CallState("main", "en"), Said(digits="5"), TODAY, words, None)
+    assert plan.ask is not None
+    assert plan.ask.lines[0].message_id == "voice.last_reminder.none"
+    assert state_of(plan) == CallState("main", "en")
+
+
+def test_a_hand_made_url_cannot_play_a_text_that_is_not_a_reminder() -> None:
+    query = {"lang": "en", "node": "last_reminder", "message": "voice.stop.done"}
+    assert CallState.from_query(query).message == ""
+
+
 def heard_as(kind: ReadingKind, label: str) -> Understanding:
     """How the understanding layer reads what the caller said."""
     family = label.removeprefix("safety.")
@@ -367,7 +403,7 @@ def test_a_warning_sign_said_at_any_node_is_escalated_then_the_main_menu(
     alarm = heard_as(ReadingKind.SAFETY, "safety.seizure")
     for node in ("main", "tips", "sub_stage", "sub_birth_date", "stop"):
         state = CallState(node=node, language="es", stage="postpartum")
-        plan = answer(state, Said(speech="..."), TODAY, words, alarm)
+        plan = answer(state, Said(speech="..."), TODAY, words, reading=alarm)
         rule = SAFETY_TABLE[SafetyFamily.SEIZURE]
         assert plan.effects == (Escalate(rule, f"said at the phone menu ({node}): ...", "es"),)
         assert plan.ask is not None and plan.ask.lines[0].message_id == rule.voice_id
@@ -379,11 +415,11 @@ def test_a_maybe_is_answered_with_what_to_do_and_no_escalation_unless_an_option_
 ) -> None:
     maybe = heard_as(ReadingKind.SAFETY_CHECK, "safety.back_pain")
     main = CallState(node="main", language="en")
-    checked = answer(main, Said(speech="is it bad if it hurts"), TODAY, words, maybe)
+    checked = answer(main, Said(speech="is it bad if it hurts"), TODAY, words, reading=maybe)
     assert checked.effects == ()
     assert checked.ask is not None
     assert checked.ask.lines[0].message_id == "safety_check.back_pain"
-    chosen = answer(main, Said(speech="back pain"), TODAY, words, maybe)
+    chosen = answer(main, Said(speech="back pain"), TODAY, words, reading=maybe)
     assert "node=back_pain" in (chosen.ask.action if chosen.ask else "")
 
 
@@ -391,11 +427,11 @@ def test_a_topic_is_played_at_a_menu_but_not_in_the_middle_of_signing_up(
     words: dict[str, dict[str, tuple[str, ...]]],
 ) -> None:
     topic = heard_as(ReadingKind.TOPIC, "topic.recovery")
-    played = answer(CallState(node="main", language="en"), Said(speech="x"), TODAY, words, topic)
+    played = answer(CallState(node="main", language="en"), Said(speech="x"), TODAY, words, reading=topic)
     assert played.ask is not None and "node=topic_recovery" in played.ask.action
     assert played.ask.lines[0].message_id == "topic.recovery"
     asking = CallState(node="sub_stage", language="en")
-    reprompt = answer(asking, Said(speech="x"), TODAY, words, topic)
+    reprompt = answer(asking, Said(speech="x"), TODAY, words, reading=topic)
     assert reprompt.ask is not None and "node=sub_stage" in reprompt.ask.action
 
 

@@ -14,6 +14,7 @@ from service.store.db import Database
 from service.store.models import Escalation, Subscriber
 from service.understanding import SAFETY_TABLE, ReadingKind, SafetyFamily, understand
 from service.words.catalog import Catalog
+from service.words.segments import sms_form
 from tests.conftest import TwilioPost
 from tests.support.reminder_helpers import add_subscriber
 from tests.support.sms_helpers import PHONE, text
@@ -45,9 +46,9 @@ def test_menu_then_one_after_a_check_in_is_calcium_and_no_alert(
     twilio_post: TwilioPost, database: Database, catalog: Catalog, language: str, menu: str
 ) -> None:
     checked_in(database, language, days_ago=1)
-    assert text(twilio_post, menu) == [catalog.text("menu.list", language)]
+    assert text(twilio_post, menu) == [sms_form(catalog.text("menu.list", language))]
     (calcium,) = text(twilio_post, "1")
-    assert calcium == catalog.text("topic.calcium", language)
+    assert calcium == sms_form(catalog.text("topic.calcium", language))
     assert escalations(database) == []
     assert pending(database) == (None, None)
 
@@ -73,7 +74,7 @@ def test_a_thumbs_up_answers_a_check_in_and_a_thumbs_down_says_no(
     twilio_post: TwilioPost, database: Database, catalog: Catalog, language: str
 ) -> None:
     checked_in(database, language, days_ago=2)
-    assert text(twilio_post, "👎") == [catalog.text("checkin_reply.no_pain", language)]
+    assert text(twilio_post, "👎") == [sms_form(catalog.text("checkin_reply.no_pain", language))]
     assert escalations(database) == []
     with database.engine.begin() as connection:
         person = connection.scalar(sa.select(Subscriber.id))
@@ -110,5 +111,5 @@ def test_an_unsure_topic_then_two_answers_with_the_second_topic(
     assert "1)" in which and "2)" in which
     question, options = pending(database)
     assert question is PendingQuestion.WHICH_TOPIC and options and options.endswith(second)
-    assert text(twilio_post, "2") == [catalog.text(f"topic.{second}", language)]
+    assert text(twilio_post, "2") == [sms_form(catalog.text(f"topic.{second}", language))]
     assert escalations(database) == []

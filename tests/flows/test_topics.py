@@ -186,7 +186,7 @@ def test_a_topic_question_during_enrollment_is_answered_then_asked_again(
 
 def test_menu_then_a_number_through_the_webhook(twilio_post: TwilioPost) -> None:
     menu = text(twilio_post, "MENU")[0]
-    assert "1 Calcium." in menu and "12 What is PAO." in menu
+    assert "1 Calcium." in menu and "12 Weak bones in pregnancy." in menu
     assert "1,000 milligrams" in text(twilio_post, "1")[0]
     assert "vitamin D" in text(twilio_post, "2")[0]
     # A stranger writing Spanish hears back in Spanish.

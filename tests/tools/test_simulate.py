@@ -148,9 +148,8 @@ def test_lang_es_texts_the_language_word_and_answers_in_spanish(
     assert output[0] == "> ESPANOL"
     assert subscriber(database).language == "es"
     later = [line for line in simulator.handle(":advance 3d") if line.startswith("[")]
-    catalog = simulator.boneline.texts.catalog
-    params = simulator.boneline.texts.params
-    spanish = {catalog.text(id_, "es", **params) for id_ in catalog.ids("es") if "reminder." in id_}
+    texts = simulator.boneline.texts
+    spanish = {texts.sms(id_, "es") for id_ in texts.catalog.ids("es") if "reminder." in id_}
     assert later and all(line.split(": ", 1)[1] in spanish for line in later)
 
 
@@ -179,7 +178,7 @@ def test_the_same_text_over_and_over_hears_once_that_replies_are_paused(
 def test_call_walks_the_menu_by_keys_and_typed_speech(
     simulator: Simulator, database: Database
 ) -> None:
-    catalog, params = simulator.boneline.texts.catalog, simulator.boneline.texts.params
+    catalog, params = simulator.boneline.texts.catalog, simulator.boneline.texts.params("en")
     greeting = simulator.handle(":call")
     assert any("press 1" in line for line in greeting)
     main_menu = simulator.handle("1")

@@ -60,6 +60,9 @@ def test_full_enrollment_by_text_makes_the_person_active(
     assert (
         count(app, ConsentEvent, action=ConsentAction.OPT_IN, disclosure_id="enroll.confirm") == 1
     )
+    # The consent log names the whole catalog's version too: which words they agreed under.
+    version = app.extensions["boneline"].texts.catalog.catalog_version
+    assert count(app, ConsentEvent, catalog_version=version) == 1
 
 
 def test_spanish_keyword_enrolls_in_spanish(app: Flask, twilio_post: TwilioPost) -> None:
@@ -333,3 +336,19 @@ def test_a_reply_callback_naming_an_unknown_inbound_message_changes_nothing(
     callback = {"MessageSid": "SM" + "f" * 32, "MessageStatus": "delivered"}
     assert twilio_post("/sms/status?reply_to=SMnope&n=0", callback).status_code == 204
     assert count(app, Message, twilio_sid="SM" + "f" * 32) == 0
+
+
+def test_spanish_replies_are_sent_without_accents_outside_gsm7_and_logged_as_sent(
+    app: Flask, twilio_post: TwilioPost
+) -> None:
+    texts = app.extensions["boneline"].texts
+    [reply] = text(twilio_post, "unirse")
+    written = texts.render("enroll.ask_stage", "es")
+    assert "¿Está embarazada" in written  # the catalog keeps the accent (the voice reads it)
+    assert reply == texts.sms("enroll.ask_stage", "es")
+    assert "¿Esta embarazada" in reply and "bebé" in reply  # é is GSM-7 and stays
+    with app.extensions["boneline"].db.Session() as session:
+        logged = session.scalar(
+            sa.select(Message.body).where(Message.direction == Direction.OUTBOUND)
+        )
+    assert logged == reply

@@ -43,7 +43,7 @@ def add_sent(
                 send_at=now,
                 window_end=now + dt.timedelta(hours=window_hours),
                 channel=channel,
-                message_id="reminder.calcium_food",
+                message_id="reminder.calcium.amount",
                 status=PlanStatus.SENT,
                 attempts=attempts,
                 twilio_sid=sid,

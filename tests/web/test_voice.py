@@ -13,10 +13,18 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from service.domain.phone_menu import NODES, SPOKEN_ONLY_TOPICS
-from service.domain.vocabulary import Channel, ConsentAction, Direction, MessageStatus, Status
+from service.domain.vocabulary import (
+    Channel,
+    ConsentAction,
+    Direction,
+    MessageStatus,
+    PlanStatus,
+    Status,
+)
 from service.store.models import ConsentEvent, Escalation, Message, Subscriber
 from service.words.catalog import Catalog
 from tests.conftest import PUBLIC_BASE_URL, TwilioPost, twilio_signature
+from tests.support.reminder_helpers import planned_rows
 from tests.support.voice_helpers import (
     CALLER,
     Heard,
@@ -25,6 +33,7 @@ from tests.support.voice_helpers import (
     placed_call_form,
     press,
 )
+from tests.web.test_status import CALL_SID, add_sent
 
 
 def rows(app: Flask, model: type[Any], **filters: object) -> list[Any]:
@@ -152,7 +161,8 @@ def test_every_menu_path_can_be_walked_by_keys_or_by_words(
             queue.append(press(twilio_post, result.action, **answer))
     reached = {dict(parse_qsl(urlsplit(action).query))["node"] for action in visited}
     spoken_only = {f"topic_{topic}" for topic in SPOKEN_ONLY_TOPICS}  # reached by saying them
-    assert reached == set(NODES) - {"language", "offer"} - spoken_only
+    # A caller we never sent a reminder to hears that there is none (tested below).
+    assert reached == set(NODES) - {"language", "offer", "last_reminder"} - spoken_only
     assert hangups >= 3
     for said in heard_languages(twilio_post, main.action):
         assert said == f"{language}-US"
@@ -208,7 +218,7 @@ def test_the_text_offer_queues_the_text_in_the_message_log(
     app: Flask, twilio_post: TwilioPost
 ) -> None:
     sent = press(twilio_post, "/voice/menu?lang=es&node=offer&about=tip_calcium", digits="1")
-    assert sent.hangs_up and "Le mandamos un texto" in sent.text
+    assert sent.hangs_up and "Le mandamos un mensaje de texto" in sent.text
     [message] = rows(app, Message)
     assert (message.phone, message.direction, message.channel) == (
         CALLER,
@@ -265,6 +275,7 @@ def test_subscribing_by_keypad_reads_the_date_back_and_records_voice_consent(
     )
     assert consent.disclosure_id == "voice.subscribe.disclosure"
     assert consent.disclosure_version == catalog.version("voice.subscribe.disclosure", "en")
+    assert consent.catalog_version == catalog.catalog_version
     assert consent.evidence == f"keypress 1 (call CA{'7' * 32})"
 
 
@@ -355,20 +366,27 @@ def answer_placed(post: TwilioPost, action: str, digits: str = "", speech: str =
     return reminder(post, action, **extra)
 
 
-def test_a_reminder_call_says_the_generic_reminder_and_one_repeats_it(
+def test_a_reminder_call_says_the_reminders_own_voice_text_and_one_repeats_it(
     twilio_post: TwilioPost,
 ) -> None:
-    call = reminder(twilio_post, "/voice/reminder?message=reminder.calcium.1&lang=en")
-    assert "1,000 milligrams of calcium" in call.text and "press 9" in call.text
-    assert call.action.startswith("/voice/reminder/answer?message=reminder.calcium.1&lang=en")
+    call = reminder(
+        twilio_post, "/voice/reminder?message=reminder.breastfeeding.comes_back&lang=en"
+    )
+    assert call.text.startswith("Hello, this is BoneLine from Test Clinic")
+    assert "It takes about 6 months. That is about 6 months." in call.text
+    assert "press 9" in call.text
+    assert call.action.startswith(
+        "/voice/reminder/answer?message=reminder.breastfeeding.comes_back&lang=en"
+    )
     again = answer_placed(twilio_post, call.action, digits="1")
     assert again.text == call.text
 
 
 def test_a_reminder_call_in_spanish_uses_the_spanish_voice(twilio_post: TwilioPost) -> None:
-    call = reminder(twilio_post, "/voice/reminder?message=reminder.vitamin_d.2&lang=es")
+    call = reminder(twilio_post, "/voice/reminder?message=reminder.calcium.chia&lang=es")
     assert {say.attrib["voice"] for say in call.says} == {"Polly.Lupe"}
-    assert "calcio" in call.text
+    # The voice reads the accented original; only texts lose á, í, ó, ú when sent.
+    assert "Las semillas de chía tienen calcio." in call.text
 
 
 def test_nine_on_a_reminder_call_stops_all_calls_with_a_consent_entry(
@@ -416,7 +434,7 @@ def test_silence_on_a_check_in_asks_again_twice_then_says_goodbye(twilio_post: T
     first = answer_placed(twilio_post, call.action)
     second = answer_placed(twilio_post, first.action, digits="5")
     assert not first.hangs_up and not second.hangs_up
-    assert "no le oímos" in first.text and "no lo entendí" in second.text
+    assert "no le oímos" in first.text and "no lo entendimos" in second.text
     assert answer_placed(twilio_post, second.action).hangs_up
 
 
@@ -441,10 +459,51 @@ def test_a_person_answering_gets_the_message_not_the_voicemail(twilio_post: Twil
     assert call.gather is not None
 
 
-def test_a_voice_version_of_the_message_is_used_when_the_catalog_has_one(
-    twilio_post: TwilioPost, catalog: Catalog
+def test_a_check_in_call_says_its_own_words_before_the_question(twilio_post: TwilioPost) -> None:
+    checkin = reminder(twilio_post, "/voice/reminder?message=checkin.back_pain_moving&lang=en")
+    assert checkin.text.startswith("Hello, this is BoneLine from Test Clinic, checking in on you.")
+    assert "Does your back hurt a lot when you move, stand, or lift?" in checkin.text
+    assert "If yes, press 1. If no, press 2." in checkin.text
+
+
+def test_a_check_in_call_that_reaches_a_machine_is_planned_again_in_the_window(
+    app: Flask, twilio_post: TwilioPost
 ) -> None:
-    call = reminder(twilio_post, "/voice/reminder?message=reminder.generic&lang=en")
-    assert call.text.startswith("Hello, this is BoneLine")
-    checkin = reminder(twilio_post, "/voice/reminder?message=checkin.generic&lang=en")
-    assert "checking in" in checkin.text
+    database = app.extensions["boneline"].db
+    add_sent(database, CALL_SID, Channel.VOICE)
+    form = {"CallSid": CALL_SID, "AnsweredBy": "machine_end_beep", "To": "+12125550101"}
+    call = reminder(twilio_post, "/voice/reminder?message=checkin.week6&lang=en", **form)
+    assert call.hangs_up and "press 5" in call.text
+    (row,) = planned_rows(database)
+    assert row.status is PlanStatus.PLANNED and row.twilio_sid is None
+    assert row.send_at - dt.datetime.now(dt.UTC).replace(tzinfo=None) > dt.timedelta(hours=1)
+
+
+def test_a_reminder_call_that_reaches_a_machine_only_leaves_the_voicemail(
+    app: Flask, twilio_post: TwilioPost
+) -> None:
+    database = app.extensions["boneline"].db
+    add_sent(database, CALL_SID, Channel.VOICE)
+    form = {"CallSid": CALL_SID, "AnsweredBy": "machine_start", "To": "+12125550101"}
+    reminder(twilio_post, "/voice/reminder?message=reminder.calcium.amount&lang=en", **form)
+    assert planned_rows(database)[0].status is PlanStatus.SENT
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_five_in_the_main_menu_plays_the_last_reminder_we_sent(
+    app: Flask, twilio_post: TwilioPost, catalog: Catalog, language: str
+) -> None:
+    database = app.extensions["boneline"].db
+    add_sent(database, CALL_SID, Channel.VOICE)
+    main = f"/voice/menu?lang={language}&node=main"
+    played = press(twilio_post, main, digits="5", From="+12125550101")
+    spoken = " ".join(catalog.template("voice.reminder.calcium.amount", language).split())
+    assert played.text.startswith(spoken)
+    texted = press(twilio_post, played.action, digits="1", From="+12125550101")
+    assert "text" in texted.text.lower()
+    with database.Session() as session:
+        queued = session.scalars(sa.select(Message).where(Message.message_id.is_not(None))).all()
+    [sent] = [message for message in queued if message.message_id == "reminder.calcium.amount"]
+    assert sent.body.startswith("BoneLine: ") and sent.status == MessageStatus.WAITING
+    nothing = press(twilio_post, main, digits="5")
+    assert catalog.template("voice.last_reminder.none", language) in nothing.text

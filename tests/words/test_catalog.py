@@ -27,7 +27,7 @@ def test_every_text_renders_with_the_deployment_values(catalog: Catalog) -> None
     params = deployment_params(load_settings({}, environ={}))
     for language in ("en", "es"):
         for message_id in catalog.ids(language):
-            values = sample_values(catalog, language, params)
+            values = sample_values(catalog, language, params[language])
             rendered = catalog.text(message_id, language, **values)
             assert "{" not in rendered and rendered.strip(), message_id
 

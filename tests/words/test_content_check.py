@@ -188,9 +188,72 @@ def test_checking_leaves_textstats_shared_language_alone(catalog: Catalog) -> No
 
 def test_a_topics_texts_are_also_scored_together(tmp_path: Path) -> None:
     folder = copy_catalog(tmp_path)
-    set_text(folder, "en", "reminder.calcium.1", "Take your calcium with dinner.")
-    set_text(folder, "es", "reminder.calcium.1", "Tome su calcio con la cena.")
+    set_text(folder, "en", "fallback.calcium.1", "Take your calcium with dinner.")
+    set_text(folder, "es", "fallback.calcium.1", "Tome su calcio con la cena.")
     report = check_catalog(Catalog.load(folder), DEFAULTS)
     pooled = {row.language for row in report.rows if row.message_id.startswith("*calcium* (")}
     assert pooled == {"en", "es"}
     assert report.problems == []
+
+
+def test_a_reminder_without_its_voice_version_fails(tmp_path: Path) -> None:
+    problems = problems_after(tmp_path, "es", "voice.reminder.calcium.greens", None)
+    assert "reminder.calcium.greens: no es voice text 'voice.reminder.calcium.greens'" in problems
+
+
+def test_fewer_than_40_distinct_reminder_texts_fail(tmp_path: Path) -> None:
+    folder = copy_catalog(tmp_path)
+    reminders = sorted(i for i in Catalog.load(folder).ids("en") if i.startswith("reminder."))
+    for message_id in reminders[:20]:
+        for language in ("en", "es"):
+            set_text(folder, language, message_id, None)
+            set_text(folder, language, f"voice.{message_id}", None)
+    report = check_catalog(Catalog.load(folder), DEFAULTS)
+    assert report.reminder_texts == {"en": len(reminders) - 20, "es": len(reminders) - 20}
+    assert f"en: {len(reminders) - 20} distinct reminder texts; at least 40 are needed" in (
+        report.problems
+    )
+
+
+def test_an_accent_is_measured_as_sent_and_a_character_outside_gsm7_fails(
+    tmp_path: Path,
+) -> None:
+    folder = copy_catalog(tmp_path)
+    # á í ó ú are sent without their accent: 150 letters stay one GSM-7 segment.
+    set_text(folder, "es", "reminder.calcium.chia", "{program}: " + "Sí, ácido. " * 13)
+    set_text(folder, "es", "reminder.calcium.snack", "{program}: Coma calcio hoy. ✓")
+    problems = check_catalog(Catalog.load(folder), DEFAULTS).problems
+    assert not [p for p in problems if p.startswith("reminder.calcium.chia [es]: sent as")]
+    assert "reminder.calcium.snack [es]: sent as UCS-2, not GSM-7: U+2713" in problems
+
+
+def test_a_spanish_text_showing_the_english_default_name_fails(catalog: Catalog) -> None:
+    settings = load_settings(
+        {"DATABASE_URL": "sqlite://", "ORGANIZATION_NAME_ES": "your clinic"}, environ={}
+    )
+    problems = check_catalog(catalog, deployment_params(settings, catalog)).problems
+    assert problems == [
+        "setting {organization} [es]: shows the English words 'your clinic'; set it for es"
+    ]
+
+
+def test_each_language_shows_its_own_names_and_defaults() -> None:
+    plain = deployment_params(load_settings({}, environ={}))
+    assert plain["en"]["organization"] == "your clinic"
+    assert plain["es"]["organization"] == "su clínica"
+    assert plain["es"]["support"] == "su clínica"
+    named = load_settings(
+        {"ORGANIZATION_NAME": "Mercy Clinic", "ORGANIZATION_NAME_ES": "Clínica Mercy"},
+        environ={},
+    )
+    params = deployment_params(named)
+    assert (params["en"]["organization"], params["es"]["organization"]) == (
+        "Mercy Clinic",
+        "Clínica Mercy",
+    )
+    assert (
+        deployment_params(load_settings({"SUPPORT_CONTACT": "555-0100"}, environ={}))["es"][
+            "support"
+        ]
+        == "555-0100"
+    )
