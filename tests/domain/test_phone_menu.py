@@ -427,7 +427,9 @@ def test_a_topic_is_played_at_a_menu_but_not_in_the_middle_of_signing_up(
     words: dict[str, dict[str, tuple[str, ...]]],
 ) -> None:
     topic = heard_as(ReadingKind.TOPIC, "topic.recovery")
-    played = answer(CallState(node="main", language="en"), Said(speech="x"), TODAY, words, reading=topic)
+    played = answer(
+        CallState(node="main", language="en"), Said(speech="x"), TODAY, words, reading=topic
+    )
     assert played.ask is not None and "node=topic_recovery" in played.ask.action
     assert played.ask.lines[0].message_id == "topic.recovery"
     asking = CallState(node="sub_stage", language="en")
