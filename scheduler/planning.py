@@ -17,9 +17,9 @@ from zoneinfo import ZoneInfoNotFoundError
 
 from service.domain.clock import local_date
 from service.domain.phones import area_code_time_zones
-from service.domain.schedule import ScheduleProfile, due_on
+from service.domain.schedule import Due, ScheduleProfile, due_on
 from service.domain.send_windows import SendWindows, send_time, utc_window
-from service.domain.vocabulary import PlanStatus, Recipient
+from service.domain.vocabulary import PlanStatus, Recipient, Stage, Track
 from service.store import planned
 from service.store.db import Database
 
@@ -111,7 +111,7 @@ def plan(
 
 def _plan_one(row: Any, today: dt.date, windows: SendWindows) -> dict[str, Any] | None:
     """The planned row for one person today, or None when nothing is due or no window."""
-    due = due_on(schedule_profile(row), today)
+    due = _due(*row[planned.PROFILE_FIELDS], today)
     if due is None:
         return None
     window = utc_window(windows, window_zones(row.time_zone, row.phone, row.zip_code), today)
@@ -144,6 +144,23 @@ def schedule_profile(row: Any) -> ScheduleProfile:
         weaned_on=row.weaned_on,
         track=row.track,
     )
+
+
+# Planning a million people meets only a few thousand distinct questions: answer each once,
+# without building a profile for every row (that alone cost 3.5 us a row).
+@lru_cache(maxsize=65_536)
+def _due(
+    stage: Stage | None,
+    due_date: dt.date | None,
+    birth_date: dt.date | None,
+    breastfeeding: bool | None,
+    weaned_on: dt.date | None,
+    track: Track,
+    today: dt.date,
+) -> Due | None:
+    """What the schedule says for one combination of a subscriber row's fields and a day."""
+    profile = ScheduleProfile(stage, due_date, birth_date, breastfeeding, weaned_on, track)
+    return due_on(profile, today)
 
 
 def _planned_zone_days(database: Database, now: dt.datetime) -> set[tuple[str, dt.date]]:

@@ -37,6 +37,9 @@ LANGUAGES = ("en", "es")
 REPEAT_KEY = "9"
 MAIN_MENU_KEY = "*"
 LAST_REMINDER_KEY = "5"
+CHECKIN_PREFIX = "checkin."
+# Said after a check-in played back from the menu.
+CHECKIN_PLAYBACK = "voice.last_reminder.back_pain"
 # A reminder or check-in id, as the last one a caller got travels in the URL.
 REMINDER_ID = re.compile(r"^(reminder|checkin)\.[a-z0-9_]+(\.[a-z0-9_]+)*$")
 # Two simpler reprompts after the first try, then the offer of a text, then goodbye.
@@ -436,15 +439,20 @@ def arrive(state: CallState, before: tuple[Line, ...] = ()) -> Plan:
     """Speak a node's lead and full prompt and wait for the answer."""
     node = NODES[state.node]
     prompt_lines = _lines(node.prompt, state)
-    lead = _lines(_lead(state, node), state)
+    lead = tuple(line for message_id in _lead(state, node) for line in _lines(message_id, state))
     return Plan(ask=_ask(state, node, before + lead + prompt_lines))
 
 
-def _lead(state: CallState, node: Node) -> str | None:
-    """What a node says before its prompt: its lead, or the reminder being played back."""
-    if state.node == "last_reminder":
-        return f"voice.{state.message}" if state.message else None
-    return node.lead
+def _lead(state: CallState, node: Node) -> tuple[str, ...]:
+    """What a node says before its prompt: its lead, or the reminder being played back (a
+    check-in with what to do about back pain, since nobody is asking the question now)."""
+    if state.node != "last_reminder":
+        return (node.lead,) if node.lead else ()
+    if not state.message:
+        return ()
+    if state.message.startswith(CHECKIN_PREFIX):
+        return (f"voice.{state.message}", CHECKIN_PLAYBACK)
+    return (f"voice.{state.message}",)
 
 
 def hidden_number(state: CallState) -> Plan:
@@ -535,8 +543,12 @@ def _send_text(turn: Turn, option: Option) -> Plan:
     """Text the caller what this part of the menu says, then go on (or end a failed call)."""
     state = turn.state
     about = state.about or state.node
-    # The last reminder is texted as the reminder itself.
-    text_id = state.message if about == "last_reminder" and state.message else NODES[about].text_id
+    text_id = NODES[about].text_id
+    if about == "last_reminder" and state.message:
+        # A reminder is texted as itself; a check-in as the back-pain facts (a texted question
+        # would wait for an answer nobody asked for).
+        is_checkin = state.message.startswith(CHECKIN_PREFIX)
+        text_id = NODES["back_pain"].text_id if is_checkin else state.message
     languages = state.speaks
     effects: tuple[Effect, ...] = tuple(SendText(text_id, language) for language in languages)
     sent = _lines("voice.text_sent", state)

@@ -127,6 +127,20 @@ def active_zones(connection: sa.Connection) -> list[str]:
     )
 
 
+# What the schedule reads of a subscriber (`ScheduleProfile`'s fields, in its order): the
+# columns right after the first four of `reachable_pages`, so a row's PROFILE_FIELDS slice
+# is the profile's fields without a lookup by name.
+PROFILE_COLUMNS = (
+    _SUBSCRIBERS.c.stage,
+    _SUBSCRIBERS.c.due_date,
+    _SUBSCRIBERS.c.birth_date,
+    _SUBSCRIBERS.c.breastfeeding,
+    _SUBSCRIBERS.c.weaned_on,
+    _SUBSCRIBERS.c.track,
+)
+PROFILE_FIELDS = slice(4, 4 + len(PROFILE_COLUMNS))
+
+
 def reachable_pages(database: Database, page_size: int) -> Iterator[list[Any]]:
     """Active subscribers who can be reached, a page at a time in id order (keyset pages)."""
     columns = (
@@ -134,12 +148,7 @@ def reachable_pages(database: Database, page_size: int) -> Iterator[list[Any]]:
         _SUBSCRIBERS.c.phone,
         _SUBSCRIBERS.c.zip_code,
         _SUBSCRIBERS.c.time_zone,
-        _SUBSCRIBERS.c.stage,
-        _SUBSCRIBERS.c.due_date,
-        _SUBSCRIBERS.c.birth_date,
-        _SUBSCRIBERS.c.breastfeeding,
-        _SUBSCRIBERS.c.weaned_on,
-        _SUBSCRIBERS.c.track,
+        *PROFILE_COLUMNS,
         _SUBSCRIBERS.c.language,
         _SUBSCRIBERS.c.channel,
     )

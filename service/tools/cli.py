@@ -417,26 +417,40 @@ def understanding_check(folds: int, blind: bool, details: bool) -> None:
 
 def _cross_validation(folds: int) -> list[str]:
     """Out-of-fold figures on the training split, and the cheapest safety thresholds."""
-    from service.understanding import corpus, evaluation, model, triage
+    from service.understanding import corpus, evaluation, reading, training, triage
 
     examples = corpus.read_split(corpus.TRAIN)
     labels = sorted({example.label for example in examples})
-    probabilities = model.out_of_fold(examples, folds)
+    probabilities = training.out_of_fold(examples, folds)
     report = evaluation.evaluate_probabilities(
         f"train, {folds}-fold out-of-fold", examples, labels, probabilities
     )
     lines = evaluation.format_summary(report)
-    choices = evaluation.choose_thresholds(examples, probabilities, labels)
+    choices = evaluation.choose_thresholds(
+        examples, probabilities, labels, include=[triage.THRESHOLDS]
+    )
     current = next(c for c in choices if c.thresholds == triage.THRESHOLDS)
     lines.append(
-        "-- safety thresholds on out-of-fold predictions (cost: missed red flag 30, needless"
-        " alarm 3, needless check 1)"
+        "-- safety thresholds on out-of-fold predictions (false alarms at most"
+        f" {evaluation.TARGET_FALSE_ALARMS:.0%}, then the lowest cost: missed red flag"
+        f" {triage.MISSED_RED_FLAG_COST:g}, needless alarm {triage.NEEDLESS_ALARM_COST:g},"
+        f" red flag with a check but no alert {triage.MISSING_ALERT_COST:g}, needless check"
+        f" {triage.NEEDLESS_CHECK_COST:g})"
     )
     for name, choice in (("in use", current), *(("candidate", c) for c in choices[:5])):
         lines.append(
             f"  {name:9} {choice.thresholds}: cost {choice.cost:g}, missed {choice.missed},"
-            f" needless alarms {choice.needless_alarms}, needless checks {choice.needless_checks}"
+            f" needless alarms {choice.needless_alarms}, needless checks {choice.needless_checks},"
+            f" checks without alert {choice.unalerted}"
         )
+    lines.append(
+        "-- how sure a topic must be to be answered (cost: wrong answer 3, 'did you mean' 1);"
+        f" in use {reading.SURE_TOPIC:g}"
+    )
+    for threshold, cost, wrong, asked in evaluation.choose_sure_topic(
+        examples, probabilities, labels
+    )[:4]:
+        lines.append(f"  {threshold:g}: cost {cost:g}, wrong answers {wrong}, asked {asked}")
     return lines
 
 

@@ -23,12 +23,11 @@ from service.understanding.reading import (
 )
 from service.understanding.triage import (
     MISSED_RED_FLAG_COST,
+    MISSING_ALERT_COST,
     NEEDLESS_ALARM_COST,
     NEEDLESS_CHECK_COST,
     SAFETY_PREFIX,
     Thresholds,
-    Triage,
-    decide,
     not_a_report,
 )
 
@@ -241,50 +240,105 @@ class Choice:
     missed: int
     needless_alarms: int
     needless_checks: int
+    unalerted: int
+
+
+NO_REPLY, CHECK, ALARM = 0, 1, 2
+
+
+def verdicts_for(
+    safety: npt.NDArray[np.float64],
+    best_other: npt.NDArray[np.float64],
+    cued: npt.NDArray[np.bool_],
+    thresholds: Thresholds,
+) -> npt.NDArray[np.int_]:
+    """`triage.decide` for many messages at once (every alarm allowed): 0, 1 (check), 2 (alarm)."""
+    alarm_at = np.where(cued, thresholds.alarm_cued, thresholds.alarm)
+    check_at = np.where(cued, thresholds.check_cued, thresholds.check)
+    alarm = safety >= alarm_at
+    lead_at = np.where(cued, thresholds.lead_cued, thresholds.lead)
+    check = ~alarm & (safety >= check_at) & ((best_other < lead_at) | (safety >= alarm_at))
+    return np.where(alarm, ALARM, np.where(check, CHECK, NO_REPLY))
 
 
 def choose_thresholds(
-    examples: Sequence[Example], probabilities: npt.NDArray[np.float64], labels: Sequence[str]
+    examples: Sequence[Example],
+    probabilities: npt.NDArray[np.float64],
+    labels: Sequence[str],
+    include: Sequence[Thresholds] = (),
 ) -> list[Choice]:
-    """Every candidate set of thresholds, cheapest first, on out-of-fold probabilities.
+    """Every candidate set of thresholds (a grid, and `include`), cheapest first, on
+    out-of-fold probabilities.
 
-    A missed warning sign costs MISSED_RED_FLAG_COST, a needless alarm NEEDLESS_ALARM_COST and
-    a needless check NEEDLESS_CHECK_COST (a warning sign that gets only a check costs nothing:
-    it still says what to do).
+    A missed warning sign costs MISSED_RED_FLAG_COST, a needless alarm NEEDLESS_ALARM_COST, a
+    needless check NEEDLESS_CHECK_COST, and a warning sign that got only a check (what to do,
+    but no alert) MISSING_ALERT_COST. Candidates whose false alarms (harmless messages that
+    got an alarm) stay within TARGET_FALSE_ALARMS come first.
     """
     safety_columns = [i for i, label in enumerate(labels) if label.startswith(SAFETY_PREFIX)]
     other_columns = [i for i, label in enumerate(labels) if not label.startswith(SAFETY_PREFIX)]
     safety = probabilities[:, safety_columns].max(axis=1)
     best_other = probabilities[:, other_columns].max(axis=1)
-    cued = [not_a_report(text.normalize(example.text)) for example in examples]
-    red = [example.label.startswith(SAFETY_PREFIX) for example in examples]
+    cued = np.array([not_a_report(text.normalize(example.text)) for example in examples])
+    red = np.array([example.label.startswith(SAFETY_PREFIX) for example in examples])
     choices = []
     grid = itertools.product(
-        (0.4, 0.5, 0.6, 0.7, 0.8, 0.9),  # alarm
-        (0.6, 0.7, 0.8, 0.9, 0.95),  # alarm_cued
-        (0.02, 0.03, 0.05, 0.08, 0.1),  # check
-        (0.05, 0.1, 0.15, 0.2, 0.3),  # check_cued
-        (0.6, 0.7, 0.8, 0.9),  # lead
+        (0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 0.7),  # alarm
+        (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9),  # alarm_cued
+        (0.01, 0.02, 0.03, 0.05, 0.08, 0.1),  # check
+        (0.02, 0.03, 0.05, 0.1, 0.15, 0.2, 0.3),  # check_cued
+        (0.6, 0.7, 0.8, 0.9, 1.0),  # lead
+        (0.5, 0.6, 0.7, 0.8, 0.9, 1.0),  # lead_cued
     )
-    for alarm, alarm_cued, check, check_cued, lead in grid:
-        if alarm_cued < alarm or check_cued < check:
+    candidates = [Thresholds(*values) for values in grid]
+    for thresholds in dict.fromkeys([*include, *candidates]):
+        if (
+            thresholds.alarm_cued < thresholds.alarm
+            or thresholds.check_cued < thresholds.check
+            or thresholds.lead_cued > thresholds.lead
+        ):
             continue
-        thresholds = Thresholds(alarm, alarm_cued, check, check_cued, lead)
-        missed = alarms = checks = 0
-        for row in range(len(examples)):
-            verdict = decide(
-                float(safety[row]), float(best_other[row]), cued[row], True, thresholds
-            )
-            if red[row]:
-                missed += verdict is Triage.NONE
-            else:
-                alarms += verdict is Triage.ALARM
-                checks += verdict is Triage.CHECK
+        verdicts = verdicts_for(safety, best_other, cued, thresholds)
+        missed = int((red & (verdicts == NO_REPLY)).sum())
+        unalerted = int((red & (verdicts == CHECK)).sum())
+        alarms = int((~red & (verdicts == ALARM)).sum())
+        checks = int((~red & (verdicts == CHECK)).sum())
         cost = (
             MISSED_RED_FLAG_COST * missed
             + NEEDLESS_ALARM_COST * alarms
             + NEEDLESS_CHECK_COST * checks
+            + MISSING_ALERT_COST * unalerted
         )
-        choices.append(Choice(thresholds, cost, missed, alarms, checks))
-    choices.sort(key=lambda choice: choice.cost)
+        choices.append(Choice(thresholds, cost, missed, alarms, checks, unalerted))
+    # The false-alarm target is a limit, not a price: candidates within it come first.
+    harmless = max(1, int((~red).sum()))
+    choices.sort(
+        key=lambda choice: (choice.needless_alarms / harmless > TARGET_FALSE_ALARMS, choice.cost)
+    )
     return choices
+
+
+# Choosing how sure a topic must be to be answered: a wrong answer costs WRONG_TOPIC_COST, a
+# "Did you mean 1) or 2)?" to a topic question costs 1.
+WRONG_TOPIC_COST = 3.0
+
+
+def choose_sure_topic(
+    examples: Sequence[Example], probabilities: npt.NDArray[np.float64], labels: Sequence[str]
+) -> list[tuple[float, float, int, int]]:
+    """(threshold, cost, wrong answers, questions asked) for each candidate, cheapest first."""
+    names = np.array(labels)
+    best = probabilities.argmax(axis=1)
+    top = probabilities.max(axis=1)
+    predicted = names[best]
+    expected = np.array([example.label for example in examples])
+    is_topic = np.char.startswith(predicted.astype(str), "topic.")
+    asked_topic = np.char.startswith(expected.astype(str), "topic.")
+    rows = []
+    for threshold in (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6):
+        sure = is_topic & (top >= threshold)
+        wrong = int((sure & (predicted != expected)).sum())
+        asked = int((asked_topic & ~sure).sum())
+        rows.append((threshold, WRONG_TOPIC_COST * wrong + asked, wrong, asked))
+    rows.sort(key=lambda row: row[1])
+    return rows

@@ -35,7 +35,7 @@ from service.words.keywords import Keywords
 TOPIC_PREFIX = "topic."
 NONE_LABEL = "none"
 # A topic this sure is answered; less sure (down to UNSURE_TOPIC) gets "Did you mean 1) or 2)?".
-SURE_TOPIC = 0.5
+SURE_TOPIC = 0.4
 UNSURE_TOPIC = 0.15
 # Any other label needs this much, else the message is unclear.
 SURE_OTHER = 0.4

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
 
 # Thumbs up and down answer a yes/no question; the skin-tone modifiers change nothing.
 # Laughing faces mark a joke ("i cant breathe 😂"), read as "lol".
@@ -41,20 +40,25 @@ def words(normalized: str) -> list[str]:
     return normalized.split()
 
 
-def char_features(normalized: str) -> Iterator[str]:
+def char_features(normalized: str) -> list[str]:
     """Character n-grams of each word, padded by spaces (scikit-learn's `char_wb`)."""
     low, high = CHAR_NGRAMS
+    pieces: list[str] = []
     for token in normalized.split():
         padded = f" {token} "
-        for size in range(low, min(high, len(padded)) + 1):
-            for start in range(len(padded) - size + 1):
-                yield padded[start : start + size]
+        length = len(padded)
+        for size in range(low, min(high, length) + 1):
+            pieces += [padded[start : start + size] for start in range(length - size + 1)]
+    return pieces
 
 
-def word_features(normalized: str) -> Iterator[str]:
+def word_features(normalized: str) -> list[str]:
     """Single words and runs of words (up to WORD_NGRAMS' longest)."""
     tokens = normalized.split()
     first, last = WORD_NGRAMS
+    pieces: list[str] = []
     for size in range(first, last + 1):
-        for start in range(len(tokens) - size + 1):
-            yield " ".join(tokens[start : start + size])
+        pieces += [
+            " ".join(tokens[start : start + size]) for start in range(len(tokens) - size + 1)
+        ]
+    return pieces

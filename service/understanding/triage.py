@@ -122,15 +122,22 @@ class Thresholds:
     check: float  # safety probability for SAFETY_CHECK
     check_cued: float  # the same, when the text has a not-a-report cue
     lead: float  # a non-safety label this sure wins over a check
+    lead_cued: float  # the same, when the text has a not-a-report cue
 
 
 # Chosen by `boneline understanding check --folds 5` (`choose_thresholds`): the lowest cost on
-# 5-fold out-of-fold predictions of the training split, where a missed red flag costs 30 needless
-# checks and a needless alarm 3.
-THRESHOLDS = Thresholds(alarm=0.8, alarm_cued=0.95, check=0.03, check_cued=0.1, lead=0.9)
+# 5-fold out-of-fold predictions of the training split with at most 2% false alarms: a missed
+# red flag costs 30 needless checks, a needless alarm (911 and an alert) 10, and a warning sign
+# with a check but no alert 3.
+THRESHOLDS = Thresholds(
+    alarm=0.35, alarm_cued=0.6, check=0.05, check_cued=0.05, lead=1.0, lead_cued=0.9
+)
 MISSED_RED_FLAG_COST = 30.0
-NEEDLESS_ALARM_COST = 3.0
+NEEDLESS_ALARM_COST = 10.0
 NEEDLESS_CHECK_COST = 1.0
+# A warning sign that got a check but no alarm still says what to do, but the care team is not
+# told: as bad as a needless alarm.
+MISSING_ALERT_COST = 3.0
 
 
 class Triage(enum.StrEnum):
@@ -228,6 +235,16 @@ _PAST = _words(
     r"haha\w*",
     r"jaja\w*",
 )
+# "It stopped hurting", with no "but now": a resolved complaint, never an alarm (at most a check).
+_RESOLVED = _words(
+    r"(?:fine|better|ok|okay) now",
+    r"ya no me duele",
+    r"ya no duele",
+    r"ya se me quito",
+    r"ya se quito el dolor",
+    r"(?:doesn t|don t|doesnt|dont) hurt any ?more",
+)
+_BUT_NOW = _words(r"but", r"pero", r"now i", r"ahora")
 # After the birth, some bleeding is normal for weeks: only an amount makes it an alarm.
 _HEAVY_BLEEDING = _words(
     r"pads?",
@@ -266,6 +283,11 @@ def not_a_report(normalized: str) -> bool:
     )
 
 
+def resolved(normalized: str) -> bool:
+    """Whether the text says a complaint has gone ("my back is fine now"), with no "but now"."""
+    return bool(_RESOLVED.search(normalized)) and not _BUT_NOW.search(normalized)
+
+
 def heavy_bleeding(normalized: str) -> bool:
     """Whether a bleeding message gives an amount (pads, clots, soaking, a lot)."""
     return bool(_HEAVY_BLEEDING.search(normalized))
@@ -279,8 +301,10 @@ def family_of(label: str) -> SafetyFamily | None:
 
 
 def can_alarm(family: SafetyFamily, normalized: str, stage: Stage | None) -> bool:
-    """Whether this family is an alarm at this stage (else it is at most a check)."""
+    """Whether this family is an alarm at this stage and in these words (else at most a check)."""
     if stage is Stage.POSTPARTUM and family in PREGNANCY_ONLY:
+        return False
+    if resolved(normalized):
         return False
     return not (
         stage is Stage.POSTPARTUM
@@ -303,6 +327,7 @@ def decide(
     if alarm_allowed and safety >= alarm:
         return Triage.ALARM
     check = thresholds.check_cued if cued else thresholds.check
-    if safety >= check and (best_other < thresholds.lead or safety >= alarm):
+    lead = thresholds.lead_cued if cued else thresholds.lead
+    if safety >= check and (best_other < lead or safety >= alarm):
         return Triage.CHECK
     return Triage.NONE

@@ -390,6 +390,20 @@ def test_a_hand_made_url_cannot_play_a_text_that_is_not_a_reminder() -> None:
     assert CallState.from_query(query).message == ""
 
 
+def test_a_check_in_played_back_says_what_to_do_and_texts_the_back_pain_facts(
+    words: dict[str, dict[str, tuple[str, ...]]],
+) -> None:
+    plan = answer(CallState("main", "es"), Said(digits="5"), TODAY, words, "checkin.back_pain")
+    assert plan.ask is not None
+    assert [line.message_id for line in plan.ask.lines] == [
+        "voice.checkin.back_pain",
+        "voice.last_reminder.back_pain",
+        "voice.last_reminder.after",
+    ]
+    texted = step(state_of(plan), words, digits="1")
+    assert texted.effects == (SendText("phone_text.back_pain", "es"),)
+
+
 def heard_as(kind: ReadingKind, label: str) -> Understanding:
     """How the understanding layer reads what the caller said."""
     family = label.removeprefix("safety.")

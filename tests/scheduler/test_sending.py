@@ -24,6 +24,7 @@ from service.domain.vocabulary import (
     SendFailure,
     Stage,
     Status,
+    Track,
 )
 from service.flows.inbound_text import InboundText, receive_text
 from service.gateway.sender import SendError
@@ -550,3 +551,23 @@ def test_an_alert_left_sending_by_a_crash_is_sent_again_not_left_unknown(
     ((to, _body),) = sender.texts.values()
     assert to == "+16175550199"
     assert planned_rows(database)[0].status is PlanStatus.SENT
+
+
+def test_a_baby_tip_planned_before_a_move_to_self_care_is_cancelled_not_sent(
+    database: Database,
+) -> None:
+    person = add_subscriber(database, "+12125550101")
+    settings = scheduler_settings(database)
+    plan_job(database, settings, MONDAY_MORNING)
+    with database.Session.begin() as session:
+        row = session.get(Subscriber, person)
+        assert row is not None
+        row.track = Track.SELF_CARE
+    sender = RecordingSender()
+    send_job(database, settings, Texts.from_settings(settings), sender, MONDAY_EVENING)
+    assert sender.texts == {}
+    [planned] = planned_rows(database)
+    assert (planned.item_key, planned.status) == ("pregnant.calcium", PlanStatus.CANCELLED)
+    # The next slot day brings the self-care track's own tips.
+    plan_job(database, settings, MONDAY_MORNING + dt.timedelta(days=2))
+    assert planned_rows(database)[-1].item_key == "selfcare.activity"

@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from service.understanding import model as model_module
-from service.understanding import text
+from service.understanding import text, training
 from service.understanding.corpus import CORPUS_DIR, TRAIN, Example, read_split
 from service.understanding.model import (
     Model,
     cache_path,
     corpus_fingerprint,
     default_cache_dir,
-    fit,
     load_model,
 )
+from service.understanding.training import fit
 
 SMALL = {
     "topic.calcium": ["how much calcium", "calcium pills ok?", "cuanto calcio necesito", "milk"],
@@ -45,7 +47,8 @@ def test_in_process_scores_equal_scikit_learns() -> None:
     fitted = fit(small_examples())
     texts = [text.normalize(t) for t in ("calcium and vitamin d?", "I FELL", "zzz", "")]
     ours = np.array([fitted.model.scores(t) for t in texts])
-    np.testing.assert_allclose(ours, fitted.sklearn_scores(texts), atol=1e-9)
+    # The weights are kept as float32: the same scores to 6 digits.
+    np.testing.assert_allclose(ours, fitted.sklearn_scores(texts), atol=1e-5)
 
 
 def test_training_twice_gives_the_same_model() -> None:
@@ -78,6 +81,19 @@ def test_a_saved_model_loads_with_the_same_scores(tmp_path: Path) -> None:
     np.testing.assert_allclose(loaded.scores(normalized), trained.scores(normalized))
 
 
+def test_reading_a_cached_model_does_not_import_scikit_learn(tmp_path: Path) -> None:
+    code = (
+        "import sys; from service.understanding import load_model, understand; "
+        "load_model(); understand('how much calcium'); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('sklearn', 'scipy')))"
+    )
+    load_model()  # the cache exists
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
+
+
 def test_the_cache_is_used_until_the_corpus_changes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -88,13 +104,13 @@ def test_the_cache_is_used_until_the_corpus_changes(
     # A new process (empty memory) reads the cache: no training.
     monkeypatch.setattr(model_module, "_loaded", {})
     calls: list[int] = []
-    real_fit = model_module.fit
+    real_fit = training.fit
 
-    def counting_fit(examples: list[Example], fingerprint: str = "") -> model_module.Fitted:
+    def counting_fit(examples: list[Example], fingerprint: str = "") -> training.Fitted:
         calls.append(len(examples))
         return real_fit(examples, fingerprint)
 
-    monkeypatch.setattr(model_module, "fit", counting_fit)
+    monkeypatch.setattr(training, "fit", counting_fit)
     assert load_model(corpus_dir, cache_dir).fingerprint == trained.fingerprint
     assert calls == []
 

@@ -10,7 +10,7 @@ from service.config import load_settings
 from service.understanding import SAFETY_TABLE, SafetyFamily, Urgency
 from service.understanding.corpus import TRAIN, read_split
 from service.understanding.text import normalize
-from service.understanding.triage import not_a_report
+from service.understanding.triage import can_alarm, not_a_report, resolved
 from service.words.catalog import LANGUAGES, default_catalog
 from service.words.texts import Texts
 
@@ -123,3 +123,20 @@ def test_texts_name_the_care_team_never_a_provider(
 )
 def test_not_a_report_cues(message: str, cued: bool) -> None:
     assert not_a_report(normalize(message)) is cued
+
+
+@pytest.mark.parametrize(
+    ("message", "gone"),
+    [
+        ("my back is fine now", True),
+        ("ya no me duele la espalda", True),
+        ("it doesn't hurt anymore", True),
+        ("im okay now thanks", True),
+        ("my back was fine but now i cant move", False),
+        ("ya no me duele pero ahora sangro mucho", False),
+        ("i dont want to live anymore", False),
+    ],
+)
+def test_a_resolved_complaint_is_never_an_alarm(message: str, gone: bool) -> None:
+    assert resolved(normalize(message)) is gone
+    assert can_alarm(SafetyFamily.BACK_PAIN, normalize(message), None) is not gone
