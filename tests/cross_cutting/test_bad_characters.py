@@ -99,7 +99,8 @@ def test_nul_through_every_webhook_and_form_is_stored_without_it(
     assert "JOIN" in stored and "I fell down the stairs" in stored
     assert "called back" in stored and "Nurse Ana" in stored
     details = [row.detail for row in all_rows(database, Escalation)]  # type: ignore[attr-defined]
-    assert len(details) == 2 and "I fell down the stairs" in details  # the text and the call
+    # The text, the words said at the menu (read as back pain) and the check-in's yes.
+    assert len(details) == 3 and "I fell down the stairs" in details
     assert not any(NUL in value for value in stored)
     assert not any(NUL in record.getMessage() for record in caplog.records)
 
