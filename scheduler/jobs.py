@@ -8,6 +8,7 @@ import os
 import socket
 
 from scheduler.alerts import deliver_pending_alerts
+from scheduler.life import LifeReport, run_life
 from scheduler.planning import PlanReport, plan
 from scheduler.sending import SendJob, SendReport, mark_stale_sends_unknown
 from service.config import Settings
@@ -24,6 +25,11 @@ log = logging.getLogger(__name__)
 def plan_job(database: Database, settings: Settings, now: dt.datetime | None = None) -> PlanReport:
     """Plan today's messages for every time zone whose local day has not been planned yet."""
     return plan(database, SendWindows.from_settings(settings), now or utcnow())
+
+
+def life_job(database: Database, settings: Settings, now: dt.datetime | None = None) -> LifeReport:
+    """Ask about a birth nobody reported, assume it after two weeks, end pauses, say goodbye."""
+    return run_life(database, SendWindows.from_settings(settings), now or utcnow())
 
 
 def send_job(

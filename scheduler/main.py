@@ -13,7 +13,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
-from scheduler.jobs import housekeeping_job, plan_job, send_job
+from scheduler.jobs import housekeeping_job, life_job, plan_job, send_job
 from service.flows.deployment import Deployment, load_deployment
 from service.gateway.error_reports import init_error_reports
 from service.gateway.sender import Sender, sender_for
@@ -40,6 +40,11 @@ def _plan(boneline: Deployment, _sender: Sender) -> Any:
     return plan_job(boneline.db, boneline.settings)
 
 
+def _life(boneline: Deployment, _sender: Sender) -> Any:
+    """Plan today's life-change messages (the birth question, the goodbye...)."""
+    return life_job(boneline.db, boneline.settings)
+
+
 def _send(boneline: Deployment, sender: Sender) -> Any:
     """Send what is due."""
     return send_job(boneline.db, boneline.settings, boneline.texts, sender)
@@ -52,6 +57,7 @@ def _housekeeping(boneline: Deployment, _sender: Sender) -> Any:
 
 JOBS: tuple[Job, ...] = (
     Job("plan", dt.timedelta(minutes=PLAN_EVERY_MINUTES), _plan),
+    Job("life", dt.timedelta(minutes=PLAN_EVERY_MINUTES), _life),
     Job("send", dt.timedelta(seconds=SEND_EVERY_SECONDS), _send),
     Job("housekeeping", dt.timedelta(minutes=HOUSEKEEPING_EVERY_MINUTES), _housekeeping),
 )

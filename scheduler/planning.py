@@ -16,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfoNotFoundError
 
 from service.domain.clock import local_date
+from service.domain.life import window_part
 from service.domain.phones import area_code_time_zones
 from service.domain.schedule import Due, ScheduleProfile, due_on
 from service.domain.send_windows import SendWindows, send_time, utc_window
@@ -121,7 +122,10 @@ def _plan_one(row: Any, today: dt.date, windows: SendWindows) -> dict[str, Any] 
         "subscriber_id": row.id,
         "item_key": due.key,
         "local_date": today,
-        "send_at": send_time(row.id, today, window),
+        # Inside the window, in the part of the day the person chose (MORNING...).
+        "send_at": send_time(
+            row.id, today, window_part(window, row.time_zone, today, row.day_part)
+        ),
         "window_end": window[1],
         "recipient": Recipient.SUBSCRIBER,
         "channel": row.channel,

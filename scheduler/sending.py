@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from service.config import Settings
+from service.domain.life import QUESTION_OF_ITEM
 from service.domain.phones import mask
 from service.domain.retries import next_alert_try
 from service.domain.vocabulary import (
@@ -466,6 +467,9 @@ def record_sent(session: DbSession, row: Claimed, sid: str, body: str, now: dt.d
     )
     if row.item_key.startswith(CHECKIN_PREFIX) and not care_team and row.subscriber_id:
         subscribers.note_checkin_sent(session, row.subscriber_id, now)
+    question = QUESTION_OF_ITEM.get(row.item_key)
+    if question is not None and row.channel is Channel.SMS and row.subscriber_id:
+        subscribers.note_question_sent(session, row.subscriber_id, question, now)
     if care_team:
         log.info("sent the care-team alert for escalation %s as %s", row.escalation_id, sid)
     else:

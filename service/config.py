@@ -46,6 +46,9 @@ class Settings:
     CARE_TEAM_ACCOUNTS: str = dataclasses.field(default="", repr=False)
     CARE_TEAM_WEBHOOK_URL: str = ""
     CARE_TEAM_WEBHOOK_SECRET: str = dataclasses.field(default="", repr=False)
+    # 1: a person who tells us of a loss is also an alert for the care team to follow up (not
+    # urgent: "a person may need support"); 0: only the kind reply and the consent log.
+    CARE_TEAM_LOSS_FOLLOW_UP: int = 1
     CLINIC_TIME_ZONE: str = "America/New_York"
     # A care-page login ends after this many minutes without a click (the list's own
     # refreshing does not count); 12 hours is the most a login lasts in any case.

@@ -81,6 +81,63 @@ class AnswerCheckin:
 
 
 @dataclass(frozen=True)
+class ReportBirth:
+    """The person says their baby was born on `date` (the birth question's call)."""
+
+    date: dt.date
+    language: str
+
+
+@dataclass(frozen=True)
+class NotYet:
+    """The person says the baby has not come yet: ask again later, not now."""
+
+    language: str
+
+
+@dataclass(frozen=True)
+class ChangeDate:
+    """A member gives a new due date (pregnant) or birth date (postpartum) by phone."""
+
+    stage: str
+    date: dt.date
+    language: str
+
+
+@dataclass(frozen=True)
+class ChangeChannel:
+    """A member switches between texts ("sms") and calls ("voice")."""
+
+    channel: str
+    language: str
+    evidence: str
+
+
+@dataclass(frozen=True)
+class Pause:
+    """A member pauses their tips for the usual two weeks."""
+
+    language: str
+    evidence: str
+
+
+@dataclass(frozen=True)
+class Resume:
+    """A member starts their tips again."""
+
+    language: str
+    evidence: str
+
+
+@dataclass(frozen=True)
+class SetDayPart:
+    """A member chooses the part of the day for their tips ("morning", ...)."""
+
+    part: str
+    language: str
+
+
+@dataclass(frozen=True)
 class RetryCall:
     """Place this call again later the same day, inside the person's window (a check-in call
     that reached an answering machine, like one nobody answered)."""
@@ -88,7 +145,21 @@ class RetryCall:
     after: dt.timedelta
 
 
-Effect = SendText | Subscribe | OptOut | Escalate | AnswerCheckin | RetryCall
+Effect = (
+    SendText
+    | Subscribe
+    | OptOut
+    | Escalate
+    | AnswerCheckin
+    | ReportBirth
+    | NotYet
+    | ChangeDate
+    | ChangeChannel
+    | Pause
+    | Resume
+    | SetDayPart
+    | RetryCall
+)
 
 
 class BareHangupError(ValueError):

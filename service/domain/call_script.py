@@ -6,6 +6,7 @@ No Flask, no database. The scheduler places the call with the URL
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Callable, Mapping
@@ -18,10 +19,14 @@ from service.domain.call_plan import (
     Effect,
     Escalate,
     Line,
+    NotYet,
     OptOut,
     Plan,
+    ReportBirth,
     RetryCall,
 )
+from service.domain.dates import birth_date_problem, read_birth_date
+from service.domain.phone_menu import keypad_date
 from service.domain.reading import read
 from service.domain.vocabulary import Stage
 from service.understanding import (
@@ -33,7 +38,12 @@ from service.understanding import (
 from service.words.keywords import normalize
 
 ANSWER_PATH = "/voice/reminder/answer"
-MESSAGE_ID = re.compile(r"^(reminder|checkin)\.[a-z0-9_]+(\.[a-z0-9_]+)*$")
+MESSAGE_ID = re.compile(r"^(reminder|checkin|life)\.[a-z0-9_]+(\.[a-z0-9_]+)*$")
+# The call that asks "Has your baby arrived?" (`domain.life`): a yes asks the day.
+BIRTH_QUESTION = "life.ask_birth"
+LIFE_PREFIX = "life."
+# Where a birth question call is: asking, reading the day, or reading the day back.
+STEPS = ("", "date", "confirm")
 # Twilio's AnsweredBy values (with MachineDetection) that mean nobody is listening live.
 VOICEMAIL_ANSWERS = frozenset(
     {"machine_start", "machine_end_beep", "machine_end_silence", "machine_end_other", "fax"}
@@ -58,6 +68,8 @@ class ReminderCall:
     message_id: str
     language: str
     tries: int = 0
+    step: str = ""
+    date: dt.date | None = None
 
     @classmethod
     def from_query(cls, query: Mapping[str, str]) -> ReminderCall:
@@ -70,16 +82,32 @@ class ReminderCall:
             tries = max(0, min(int(query.get("tries", "0")), REPROMPTS))
         except ValueError:
             tries = 0
-        return cls(message_id, language if language in ("en", "es") else "en", tries)
+        step = query.get("step", "") if query.get("step") in STEPS else ""
+        try:
+            date = dt.date.fromisoformat(query["date"]) if query.get("date") else None
+        except ValueError:
+            step, date = "", None
+        if step == "confirm" and date is None:
+            step = "date"
+        return cls(message_id, language if language in ("en", "es") else "en", tries, step, date)
 
     @property
     def is_checkin(self) -> bool:
         """Whether the call asks about back pain."""
         return self.message_id.startswith("checkin.")
 
+    @property
+    def asks_birth(self) -> bool:
+        """Whether the call asks "Has your baby arrived?"."""
+        return self.message_id == BIRTH_QUESTION
+
     def url(self, tries: int) -> str:
         """Where the answer to this call's prompt is posted."""
         query = {"message": self.message_id, "lang": self.language, "tries": str(tries)}
+        if self.step:
+            query["step"] = self.step
+        if self.date:
+            query["date"] = self.date.isoformat()
         return f"{ANSWER_PATH}?{urlencode(query)}"
 
     def line(self, message_id: str) -> Line:
@@ -112,6 +140,28 @@ CHECKIN_KEYS = Keys(
         STOP_KEY: ("voice_stop", "stop"),
     },
 )
+BIRTH_KEYS = Keys(
+    question="voice.life.ask_birth_keys",
+    simple="voice.life.ask_birth_simple",
+    options={
+        "1": ("voice_yes", "born"),
+        "2": ("voice_no", "not_yet"),
+        "3": ("voice_repeat", "repeat"),
+        STOP_KEY: ("voice_stop", "stop"),
+    },
+)
+BIRTH_CONFIRM_KEYS = Keys(
+    question="voice.life.birth_confirm",
+    simple="voice.life.birth_confirm",
+    options={"1": ("voice_yes", "birth_right"), "2": ("voice_no", "born")},
+)
+
+
+def keys_of(call: ReminderCall) -> Keys:
+    """What the keys do on this call, at this step."""
+    if call.asks_birth:
+        return BIRTH_CONFIRM_KEYS if call.step == "confirm" else BIRTH_KEYS
+    return CHECKIN_KEYS if call.is_checkin else REMINDER_KEYS
 
 
 # Said when a call names a message the catalog no longer has (planned before an update).
@@ -127,7 +177,9 @@ def spoken_message_id(call: ReminderCall, has_text: Callable[[str], bool]) -> st
 
 
 def message_lines(call: ReminderCall, has_text: Callable[[str], bool]) -> tuple[Line, ...]:
-    """Who is calling, then the message itself, for the ear."""
+    """Who is calling, then the message itself, for the ear (a life change says its own hello)."""
+    if call.message_id.startswith(LIFE_PREFIX):
+        return (call.line(spoken_message_id(call, has_text)),)
     hello = "voice.checkin.hello" if call.is_checkin else "voice.reminder.hello"
     return (call.line(hello), call.line(spoken_message_id(call, has_text)))
 
@@ -152,11 +204,12 @@ def respond(
     speech: str,
     words: SpeechWords,
     has_text: Callable[[str], bool],
+    today: dt.date | None = None,
     reading: Understanding | None = None,
 ) -> Plan:
     """What the person's key or words on a placed call lead to (`reading`: what the words mean,
     read here when not given)."""
-    keys = CHECKIN_KEYS if call.is_checkin else REMINDER_KEYS
+    keys = keys_of(call)
     if speech.strip() and not digits.strip():
         # Check-ins go out after the birth; a reminder's stage is not known here.
         stage = Stage.POSTPARTUM if call.is_checkin else None
@@ -164,6 +217,8 @@ def respond(
         heard = _warning(call, keys, reading, speech, has_text)
         if heard is not None:
             return heard
+    if call.asks_birth and call.step == "date":
+        return _birth_date(call, digits.strip(), speech, today or dt.date.today())
     action = _action(keys, digits.strip(), speech, words.get(call.language, {}))
     if action is None and reading is not None:
         action = _answered_in_words(call, reading)
@@ -172,12 +227,43 @@ def respond(
             lines = (call.line(reading.safety.check_id), call.line(keys.question))
             return Plan(ask=_ask(call, keys, lines, 0))
     if action is None:
+        return _again(call, keys, wrong=bool(digits or speech))
+    return OUTCOMES[action](call, has_text)
+
+
+def _again(call: ReminderCall, keys: Keys, wrong: bool) -> Plan:
+    """Silence or a wrong key: the choices again, more simply; after two, goodbye."""
+    if call.tries >= REPROMPTS:
+        return Plan(say=(call.line("voice.reminder.goodbye"),))
+    lead = "voice.reprompt.wrong_key" if wrong else "voice.reprompt.silence"
+    lines = (call.line(lead), _line(call, keys.simple))
+    return Plan(ask=_ask(call, keys, lines, call.tries + 1))
+
+
+def _line(call: ReminderCall, message_id: str) -> Line:
+    """A line in the call's language, with the day being read back if any."""
+    return Line(message_id, call.language, {"date": call.date} if call.date else {})
+
+
+def _birth_date(call: ReminderCall, digits: str, speech: str, today: dt.date) -> Plan:
+    """The day the baby was born, typed (month and day) or said; then read back for a yes."""
+    if digits:
+        date = keypad_date(digits, today, "past")
+    elif speech:
+        date = read_birth_date(speech, call.language, today)
+    else:
+        date = None
+    if date is None or birth_date_problem(date, today) is not None:
         if call.tries >= REPROMPTS:
             return Plan(say=(call.line("voice.reminder.goodbye"),))
-        lead = "voice.reprompt.wrong_key" if digits or speech else "voice.reprompt.silence"
-        lines = (call.line(lead), call.line(keys.simple))
-        return Plan(ask=_ask(call, keys, lines, call.tries + 1))
-    return OUTCOMES[action](call, has_text)
+        lead = "voice.date.unreadable" if digits or speech else "voice.reprompt.silence"
+        lines = (call.line(lead), call.line("voice.life.birth_date_simple"))
+        ask = Ask(lines, call.url(call.tries + 1), call.language, single_key=False)
+        return Plan(ask=ask)
+    confirm = dataclasses.replace(call, step="confirm", date=date, tries=0)
+    return Plan(
+        ask=_ask(confirm, BIRTH_CONFIRM_KEYS, (_line(confirm, "voice.life.birth_confirm"),), 0)
+    )
 
 
 def _warning(
@@ -225,7 +311,8 @@ def _action(
 
 def _speak(call: ReminderCall, has_text: Callable[[str], bool]) -> Plan:
     """Say the message and what the keys do, and wait."""
-    keys = CHECKIN_KEYS if call.is_checkin else REMINDER_KEYS
+    call = dataclasses.replace(call, step="", date=None)
+    keys = keys_of(call)
     lines = (*message_lines(call, has_text), call.line(keys.question))
     return Plan(ask=_ask(call, keys, lines, 0))
 
@@ -261,7 +348,30 @@ def _no_pain(call: ReminderCall, has_text: Callable[[str], bool]) -> Plan:
     return Plan(say=lines, effects=(AnswerCheckin("checkin_reply.no_pain"),))
 
 
+def _born(call: ReminderCall, has_text: Callable[[str], bool]) -> Plan:
+    """The baby has arrived: ask the day."""
+    asking = dataclasses.replace(call, step="date", date=None, tries=0)
+    lines = (call.line("voice.life.birth_date"),)
+    return Plan(ask=Ask(lines, asking.url(0), call.language, single_key=False))
+
+
+def _birth_right(call: ReminderCall, has_text: Callable[[str], bool]) -> Plan:
+    """The day read back is right: after-birth tips from now on."""
+    if call.date is None:
+        return _born(call, has_text)
+    lines = (call.line("voice.life.birth_recorded"),)
+    return Plan(say=lines, effects=(ReportBirth(call.date, call.language),))
+
+
+def _not_yet(call: ReminderCall, has_text: Callable[[str], bool]) -> Plan:
+    """Not yet: pregnancy tips go on; we ask again later."""
+    return Plan(say=(call.line("voice.life.not_yet"),), effects=(NotYet(call.language),))
+
+
 OUTCOMES: dict[str, Callable[[ReminderCall, Callable[[str], bool]], Plan]] = {
+    "born": _born,
+    "birth_right": _birth_right,
+    "not_yet": _not_yet,
     "repeat": _repeat,
     "stop": _stop,
     "back_pain": _back_pain,

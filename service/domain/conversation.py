@@ -10,24 +10,28 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
 
 from service.domain.dates import (
     DateProblem,
     birth_date_problem,
     due_date_problem,
-    parse_date,
+    read_birth_date,
+    read_due_date,
 )
+from service.domain.life import FOLLOW_UP_REASON, LifeEvent, next_status, pause_until
 from service.domain.reading import read as read_words
 from service.domain.vocabulary import (
     Channel,
     ConsentAction,
+    DayPart,
     EnrollmentStep,
     PendingQuestion,
     Stage,
     Status,
+    Track,
 )
 from service.understanding import (
     SAFETY_TABLE,
@@ -52,6 +56,7 @@ CHAT_REPLIES = {"chat.thanks": "chat.thanks", "chat.greeting": "chat.greeting"}
 ASK_STAGE = EnrollmentStep.STAGE
 ASK_DUE_DATE = EnrollmentStep.DUE_DATE
 ASK_BIRTH_DATE = EnrollmentStep.BIRTH_DATE
+ASK_CONFIRM_DATE = EnrollmentStep.CONFIRM_DATE
 ASK_CHANNEL = EnrollmentStep.CHANNEL
 ASK_CONFIRM = EnrollmentStep.CONFIRM
 
@@ -60,6 +65,7 @@ STEP_QUESTIONS = {
     ASK_STAGE: "enroll.reask_stage",
     ASK_DUE_DATE: "enroll.ask_due_date",
     ASK_BIRTH_DATE: "enroll.ask_birth_date",
+    ASK_CONFIRM_DATE: "enroll.reask_due_date_check",
     ASK_CHANNEL: "enroll.reask_channel",
     ASK_CONFIRM: "enroll.confirm",
 }
@@ -69,7 +75,13 @@ COMMAND_INTENTS = ("erase", "help", "join", "start", "language")
 
 # Re-asks that mean "we did not understand": a topic question in their place is answered too.
 NOT_UNDERSTOOD = frozenset(
-    {"enroll.reask_stage", "enroll.unreadable_date", "enroll.reask_channel", "enroll.reask_confirm"}
+    {
+        "enroll.reask_stage",
+        "enroll.unreadable_date",
+        "enroll.reask_channel",
+        "enroll.reask_confirm",
+        "enroll.reask_due_date_check",
+    }
 )
 
 TOPIC_NAMES = "topic_names"
@@ -80,7 +92,9 @@ THUMBS_DOWN = "\N{THUMBS DOWN SIGN}"
 _EMOJI_DECORATIONS = dict.fromkeys([0xFE0E, 0xFE0F, *range(0x1F3FB, 0x1F400)])
 # The statuses that keep a question until it is answered: enrolling people answer their
 # enrollment step instead, and a number we never kept has no row to remember it in.
-HOLDS_QUESTIONS = frozenset({Status.ACTIVE, Status.STOPPED})
+HOLDS_QUESTIONS = frozenset({Status.ACTIVE, Status.PAUSED, Status.STOPPED})
+# The statuses in which a person can change dates, channel, pause or time of day by text.
+MEMBERS = frozenset({Status.ACTIVE, Status.PAUSED})
 
 
 @dataclass(frozen=True)
@@ -98,6 +112,16 @@ class Profile:
     # a bare "1" or "YES" answers it, however late, until another question replaces it.
     pending: PendingQuestion | None = None
     pending_options: tuple[str, ...] = ()
+    # Life changes (`domain.life`): a pause's last day, the part of the day, the day we asked
+    # about the birth (or they said NOT YET), the day we assumed it, a loss, breastfeeding.
+    paused_until: dt.date | None = None
+    day_part: DayPart | None = None
+    birth_asked_on: dt.date | None = None
+    birth_assumed_on: dt.date | None = None
+    loss_on: dt.date | None = None
+    breastfeeding: bool | None = None
+    weaned_on: dt.date | None = None
+    track: Track = Track.BABY
 
     @property
     def has_complete_enrollment(self) -> bool:
@@ -139,6 +163,8 @@ class Outcome:
     reply_language: str | None = None
     # The person asked us to erase their data (DELETE / BORRAR): only the consent log stays.
     erase: bool = False
+    # A non-urgent follow-up for the care team (a loss), by its escalation reason.
+    follow_up: str | None = None
 
     @property
     def language(self) -> str:
@@ -242,7 +268,9 @@ def _yes_after_stop(inbound: Inbound) -> Outcome | None:
 def _birth_news(inbound: Inbound) -> Outcome | None:
     """BORN (with or without a date) from someone enrolled or enrolling."""
     born = inbound.keywords.leading(inbound.text, "born")
-    if born is not None and inbound.profile.status in (Status.ACTIVE, Status.ENROLLING):
+    if born is None or inbound.profile.loss_on is not None:
+        return None
+    if inbound.profile.status in (*MEMBERS, Status.ENROLLING):
         return _born(inbound, born)
     return None
 
@@ -390,26 +418,24 @@ def _help(inbound: Inbound, match: Match) -> Outcome:
 def _join(inbound: Inbound, match: Match) -> Outcome:
     """Start (or restart) enrollment in the keyword's language."""
     language = match.language_for(inbound.profile.language)
-    if inbound.profile.status is Status.ACTIVE:
-        return _reply(
-            dataclasses.replace(inbound.profile, language=language), "enroll.already_active"
-        )
-    profile = dataclasses.replace(
-        inbound.profile,
+    profile = inbound.profile
+    if profile.status in MEMBERS and profile.loss_on is None:
+        return _reply(dataclasses.replace(profile, language=language), "enroll.already_active")
+    # A new pregnancy starts from nothing: no loss, no pause, no old dates or answers.
+    fresh = Profile(
         status=Status.ENROLLING,
         enrollment_step=ASK_STAGE,
         language=language,
-        pending=None,
-        pending_options=(),
+        channel=profile.channel,
     )
-    return _reply(profile, "enroll.ask_stage")
+    return _reply(fresh, "enroll.ask_stage")
 
 
 def _start(inbound: Inbound, match: Match) -> Outcome:
     """Opt back in: resume reminders when we know enough, else enroll from the start."""
     profile = inbound.profile
     language = match.language_for(profile.language)
-    if profile.status is Status.ACTIVE:
+    if profile.status in MEMBERS:
         return _reply(dataclasses.replace(profile, language=language), "enroll.already_active")
     if profile.status is Status.ENROLLING:
         return _ask_again(profile)
@@ -442,7 +468,7 @@ def _born(inbound: Inbound, match: Match) -> Outcome:
     profile = inbound.profile
     birth_date = inbound.today
     if match.rest:
-        parsed = parse_date(match.rest, profile.language, inbound.today, "past")
+        parsed = read_birth_date(match.rest, profile.language, inbound.today)
         if parsed is None:
             return _reply(profile, "born.unreadable_date")
         birth_date = parsed
@@ -451,11 +477,22 @@ def _born(inbound: Inbound, match: Match) -> Outcome:
         return _reply(profile, "born.date_future")
     if problem is not None:
         return _reply(profile, DATE_PROBLEM_TEXTS[problem])
-    updated = dataclasses.replace(profile, stage=Stage.POSTPARTUM, birth_date=birth_date)
+    return _birth_on(profile, birth_date)
+
+
+def _birth_on(profile: Profile, birth_date: dt.date) -> Outcome:
+    """After-birth tips from `birth_date`; a member is asked, once, about breastfeeding."""
+    updated = dataclasses.replace(
+        profile, stage=Stage.POSTPARTUM, birth_date=birth_date, birth_assumed_on=None
+    )
     if profile.status is Status.ENROLLING:
         updated = dataclasses.replace(updated, enrollment_step=ASK_CHANNEL)
         return _reply(updated, "enroll.ask_channel", date=birth_date)
-    return _reply(updated, "born.recorded", date=birth_date)
+    if profile.stage is Stage.POSTPARTUM and profile.birth_assumed_on is None:
+        # A corrected birth date: the breastfeeding question was asked already.
+        return _reply(updated.asked(None), "born.recorded", date=birth_date)
+    asked = updated.asked(PendingQuestion.FEEDING)
+    return Outcome(asked, (Reply("born.recorded", {"date": birth_date}), Reply("feed.ask")))
 
 
 def _answer_stage(inbound: Inbound) -> Outcome:
@@ -473,13 +510,53 @@ def _answer_stage(inbound: Inbound) -> Outcome:
 
 
 def _answer_due_date(inbound: Inbound) -> Outcome:
-    """A due date from today up to 10 months ahead."""
-    return _answer_date(inbound, "future", "due_date", due_date_problem)
+    """A due date, or how far along: from two weeks ago up to 10 months ahead.
+
+    A date worked out from weeks or months, or one already past, is said back for a yes.
+    """
+    profile = inbound.profile
+    reading = read_due_date(inbound.text, profile.language, inbound.today)
+    if reading is None:
+        return _reply(profile, "enroll.unreadable_date")
+    problem = due_date_problem(reading.date, inbound.today)
+    if problem:
+        return _reply(profile, DATE_PROBLEM_TEXTS[problem])
+    if not reading.needs_read_back(inbound.today):
+        return _date_accepted(profile, "due_date", reading.date)
+    checking = dataclasses.replace(profile, due_date=reading.date, enrollment_step=ASK_CONFIRM_DATE)
+    past = reading.date < inbound.today
+    return _reply(checking, DUE_DATE_CHECKS[past], date=reading.date)
+
+
+# How a due date is said back: worked out from weeks or months, or already past.
+DUE_DATE_CHECKS = {False: "enroll.due_date_check", True: "enroll.due_date_past_check"}
+
+
+def _answer_due_date_check(inbound: Inbound) -> Outcome:
+    """YES keeps the due date said back; NO asks again; another date is read instead."""
+    profile = inbound.profile
+    keywords = inbound.keywords
+    if keywords.whole(inbound.text, ("affirm",)) and profile.due_date is not None:
+        return _date_accepted(profile, "due_date", profile.due_date)
+    if keywords.whole(inbound.text, ("deny",)):
+        asking = dataclasses.replace(profile, due_date=None, enrollment_step=ASK_DUE_DATE)
+        return _reply(asking, "enroll.ask_due_date")
+    outcome = _answer_due_date(inbound)
+    if outcome.replies[0].message_id == "enroll.unreadable_date":
+        return _reply(profile, "enroll.reask_due_date_check")
+    return outcome
 
 
 def _answer_birth_date(inbound: Inbound) -> Outcome:
-    """A birth date in the past year."""
-    return _answer_date(inbound, "past", "birth_date", birth_date_problem)
+    """A birth date in the past year: a date, "yesterday", "last Tuesday", "3 weeks ago"."""
+    profile = inbound.profile
+    date = read_birth_date(inbound.text, profile.language, inbound.today)
+    if date is None:
+        return _reply(profile, "enroll.unreadable_date")
+    problem = birth_date_problem(date, inbound.today)
+    if problem:
+        return _reply(profile, DATE_PROBLEM_TEXTS[problem])
+    return _date_accepted(profile, "birth_date", date)
 
 
 # What to say when a date makes no sense, by its problem.
@@ -491,20 +568,8 @@ DATE_PROBLEM_TEXTS = {
 }
 
 
-def _answer_date(
-    inbound: Inbound,
-    prefer: Literal["future", "past"],
-    attribute: str,
-    problem_with: Callable[[dt.date, dt.date], DateProblem | None],
-) -> Outcome:
-    """Read a date, re-ask clearly when it makes no sense, else move on to the channel."""
-    profile = inbound.profile
-    date = parse_date(inbound.text, profile.language, inbound.today, prefer)
-    if date is None:
-        return _reply(profile, "enroll.unreadable_date")
-    problem = problem_with(date, inbound.today)
-    if problem:
-        return _reply(profile, DATE_PROBLEM_TEXTS[problem])
+def _date_accepted(profile: Profile, attribute: str, date: dt.date) -> Outcome:
+    """Keep the date and move on to the channel question."""
     changes: dict[str, object] = {attribute: date, "enrollment_step": ASK_CHANNEL}
     updated = dataclasses.replace(profile, **changes)  # type: ignore[arg-type]
     return _reply(updated, "enroll.ask_channel", date=date)
@@ -588,15 +653,285 @@ def _which_topic_answer(inbound: Inbound) -> Outcome | None:
 
 
 def _fallback(inbound: Inbound) -> Outcome:
-    """A short helpful reply: a word back to thanks or hello, else how to see the menu."""
+    """A short helpful reply: a word back to thanks or hello, else how to see the menu (never
+    "did not understand" to someone whose program ended)."""
     profile, reading = inbound.profile, inbound.reading
     language = _answer_language(profile, _written_in(inbound))
-    if profile.status in (Status.ACTIVE, Status.ENROLLING):
+    if profile.status is Status.COMPLETED:
+        message = "fallback.completed"
+    elif profile.status in (*MEMBERS, Status.ENROLLING):
         chat = CHAT_REPLIES.get(reading.label) if reading.kind is ReadingKind.CHAT else None
         message = chat or "fallback.unknown"
     else:
         message = "fallback.not_subscribed"
     return Outcome(profile, (Reply(message),), reply_language=language)
+
+
+# Life changes after joining: loss, the birth question, DUE, TEXTS/CALLS, PAUSE/RESUME, the
+# part of the day, breastfeeding. Status moves come from `domain.life.TRANSITIONS`.
+
+
+def _loss_news(inbound: Inbound) -> Outcome | None:
+    """A loss in the plain words people use ("I lost my baby", "perdí a mi bebé")."""
+    if inbound.keywords.phrase(inbound.text, "loss") is None:
+        return None
+    return _loss(inbound)
+
+
+def _loss(inbound: Inbound) -> Outcome:
+    """A loss: a kind reply; nothing about a baby is ever sent again."""
+    profile = inbound.profile
+    paused = next_status(profile.status, LifeEvent.LOSS)
+    if paused is None:
+        return _reply(profile.asked(None), "loss.sorry_short")
+    waiting = dataclasses.replace(
+        profile,
+        status=paused,
+        paused_until=None,
+        loss_on=inbound.today,
+        track=Track.SELF_CARE,
+        breastfeeding=None,
+    ).asked(PendingQuestion.LOSS_CHOICE)
+    outcome = _reply(waiting, "loss.sorry", ConsentAction.LOSS)
+    return dataclasses.replace(outcome, follow_up=FOLLOW_UP_REASON)
+
+
+def _loss_choice(inbound: Inbound) -> Outcome | None:
+    """After a loss: 1 keeps bone tips for themselves (no baby words), 2 stops everything."""
+    answer = yes_or_no(inbound.text, inbound.keywords)
+    if answer is None:
+        return None
+    profile = inbound.profile.asked(None)
+    if not answer:
+        stopped = dataclasses.replace(profile, status=Status.STOPPED, paused_until=None)
+        return _reply(stopped, "loss.stopped", ConsentAction.OPT_OUT)
+    keeping = dataclasses.replace(
+        profile, status=next_status(profile.status, LifeEvent.KEEP_SELF_CARE) or profile.status
+    )
+    outcome = _reply(keeping, "loss.keep", ConsentAction.OPT_IN)
+    # They agreed to the offer in the kind reply.
+    return dataclasses.replace(outcome, consent_disclosure="loss.sorry")
+
+
+def _birth_question_answer(inbound: Inbound) -> Outcome | None:
+    """ "Has your baby arrived?": YES asks the day, NO means not yet, a date is the day."""
+    profile = inbound.profile
+    answer = yes_or_no(inbound.text, inbound.keywords)
+    if answer is True:
+        return _reply(profile, "life.born_when")
+    if answer is False:
+        return _not_yet(inbound)
+    date = read_birth_date(inbound.text, profile.language, inbound.today)
+    if date is None or birth_date_problem(date, inbound.today) is not None:
+        return None
+    return _birth_on(profile.asked(None), date)
+
+
+def _not_yet(inbound: Inbound) -> Outcome:
+    """Not born yet: pregnancy tips go on, and we wait a week more before assuming the birth."""
+    profile = inbound.profile
+    if profile.status not in MEMBERS or profile.stage is not Stage.PREGNANT:
+        return _reply(profile.asked(None), "fallback.unknown")
+    waiting = dataclasses.replace(profile, birth_asked_on=inbound.today).asked(None)
+    return _reply(waiting, "life.not_yet")
+
+
+def _feeding_answer(inbound: Inbound) -> Outcome | None:
+    """ "Are you breastfeeding?": 1 yes, 2 no, SKIP; anything else goes on as usual."""
+    profile = inbound.profile
+    if inbound.keywords.whole(inbound.text, ("skip",)):
+        return _reply(profile.asked(None), "feed.skipped")
+    answer = yes_or_no(inbound.text, inbound.keywords)
+    if answer is None:
+        return None
+    answered = dataclasses.replace(profile, breastfeeding=answer).asked(None)
+    return _reply(answered, "feed.yes" if answer else "feed.no")
+
+
+def _due_check_answer(inbound: Inbound) -> Outcome | None:
+    """YES keeps the due date said back; NO asks for it again."""
+    profile = inbound.profile
+    answer = yes_or_no(inbound.text, inbound.keywords)
+    if answer is None or not profile.pending_options:
+        return None
+    if not answer:
+        return _reply(profile.asked(None), "change.due_ask")
+    return _new_due_date(profile.asked(None), dt.date.fromisoformat(profile.pending_options[0]))
+
+
+def _new_due_date(profile: Profile, due: dt.date) -> Outcome:
+    """Pregnancy tips counted to the new due date (an assumed birth is undone)."""
+    updated = dataclasses.replace(
+        profile,
+        stage=Stage.PREGNANT,
+        due_date=due,
+        birth_date=None,
+        birth_assumed_on=None,
+        birth_asked_on=None,
+        breastfeeding=None,
+    )
+    return _reply(updated, "change.due_recorded", date=due)
+
+
+def _life_command(inbound: Inbound) -> Outcome | None:
+    """DUE, NOT YET, TEXTS/CALLS, PAUSE/RESUME, MORNING/AFTERNOON/EVENING, WEANED by members."""
+    profile = inbound.profile
+    if profile.status not in MEMBERS:
+        return None
+    keywords, text = inbound.keywords, inbound.text
+    for intent in LEADING_CHANGES:
+        match = keywords.leading(text, intent)
+        if match is not None:
+            return LEADING_CHANGES[intent](inbound, match)
+    match = keywords.whole(text, tuple(WHOLE_CHANGES))
+    return WHOLE_CHANGES[match.intent](inbound, match) if match else None
+
+
+def _due(inbound: Inbound, match: Match) -> Outcome:
+    """DUE <date or weeks>: a new due date, said back for a yes when worked out or past."""
+    profile = inbound.profile
+    if profile.loss_on is not None:
+        return _reply(profile, "change.not_signed_up")
+    reading = read_due_date(match.rest, profile.language, inbound.today) if match.rest else None
+    if reading is None:
+        return _reply(profile, "change.due_unreadable")
+    if due_date_problem(reading.date, inbound.today) is not None:
+        return _reply(profile, "change.due_problem")
+    if not reading.needs_read_back(inbound.today):
+        return _new_due_date(profile.asked(None), reading.date)
+    checking = profile.asked(PendingQuestion.DUE_CHECK, (reading.date.isoformat(),))
+    past = reading.date < inbound.today
+    return _reply(
+        checking, "change.due_past_check" if past else "change.due_check", date=reading.date
+    )
+
+
+def _channel(inbound: Inbound, match: Match) -> Outcome:
+    """TEXTS / MENSAJES or CALLS / LLAMADAS: how tips come from now on."""
+    channel = Channel.SMS if match.intent == "text_channel" else Channel.VOICE
+    updated = dataclasses.replace(inbound.profile, channel=channel)
+    message_id = "change.texts" if channel is Channel.SMS else "change.calls"
+    return _reply(updated, message_id, ConsentAction.CHANNEL)
+
+
+def _pause(inbound: Inbound, match: Match) -> Outcome:
+    """PAUSE [weeks] / PAUSA [semanas]: nothing scheduled until then (2 weeks if not said)."""
+    profile = inbound.profile
+    weeks = match.rest.split()[0] if match.rest.split() else ""
+    status = next_status(profile.status, LifeEvent.PAUSE)
+    if status is None or (weeks and not weeks.isdigit()):
+        return _reply(profile, "fallback.unknown")
+    until = pause_until(inbound.today, int(weeks) if weeks else None)
+    paused = dataclasses.replace(profile, status=status, paused_until=until)
+    return _reply(paused, "change.paused", ConsentAction.PAUSE, date=until)
+
+
+def _resume(inbound: Inbound, match: Match) -> Outcome:
+    """RESUME / SEGUIR: tips start again now."""
+    profile = inbound.profile
+    status = next_status(profile.status, LifeEvent.RESUME)
+    if status is None:
+        return _reply(profile, "change.not_paused")
+    if profile.loss_on is not None and profile.pending is PendingQuestion.LOSS_CHOICE:
+        # After a loss, starting again means bone tips for themselves.
+        return _loss_choice(dataclasses.replace(inbound, text="1")) or _reply(profile, "loss.keep")
+    resumed = dataclasses.replace(profile, status=status, paused_until=None)
+    return _reply(resumed, "change.resumed", ConsentAction.RESUME)
+
+
+def _day_part(inbound: Inbound, match: Match) -> Outcome:
+    """MORNING / AFTERNOON / EVENING (MANANA / TARDE / NOCHE), inside the legal window."""
+    part = DayPart(match.intent)
+    updated = dataclasses.replace(inbound.profile, day_part=part)
+    return _reply(updated, "change.day_part", part=Term(DAY_PARTS, part.value))
+
+
+def _weaned(inbound: Inbound, match: Match) -> Outcome:
+    """WEANED / DESTETE [date]: breastfeeding ends; the program runs 6 months more."""
+    profile = inbound.profile
+    if profile.stage is not Stage.POSTPARTUM or profile.loss_on is not None:
+        return _reply(profile, "fallback.unknown")
+    day = inbound.today
+    if match.rest:
+        day = read_birth_date(match.rest, profile.language, inbound.today) or inbound.today
+    weaned = dataclasses.replace(profile, breastfeeding=False, weaned_on=min(day, inbound.today))
+    return _reply(weaned.asked(None), "feed.weaned")
+
+
+def _life_words(inbound: Inbound) -> Outcome | None:
+    """A loss, a birth, a weaning or a change said in the person's own words (the reading)."""
+    profile = inbound.profile
+    if profile.status not in (*MEMBERS, Status.ENROLLING) or not inbound.text.strip():
+        return None
+    reading = inbound.reading
+    if reading.kind not in (ReadingKind.LIFE, ReadingKind.CHANGE):
+        return None
+    if reading.confidence < LIFE_WORDS_CONFIDENCE:
+        return None
+    if reading.label == "life.loss":
+        return _loss(inbound)
+    said = LIFE_WORDS.get(reading.label)
+    if said is None or profile.status not in MEMBERS:
+        return None
+    return said(inbound, Match(reading.label, frozenset({profile.language}), inbound.text))
+
+
+def _born_in_words(inbound: Inbound, match: Match) -> Outcome | None:
+    """ "My baby was born yesterday": the birth, on the day the words name (else today)."""
+    profile = inbound.profile
+    if profile.loss_on is not None:
+        return None
+    day = read_birth_date(match.rest, profile.language, inbound.today) or inbound.today
+    if birth_date_problem(day, inbound.today) is not None:
+        day = inbound.today
+    return _birth_on(profile.asked(None), day)
+
+
+def _pause_in_words(inbound: Inbound, match: Match) -> Outcome:
+    """ "Please pause for 3 weeks": a pause of the weeks named (else 2)."""
+    weeks = re.search(r"\b(\d{1,2})\s*(?:weeks?|semanas?)\b", match.rest.lower())
+    return _pause(inbound, dataclasses.replace(match, rest=weeks.group(1) if weeks else ""))
+
+
+def _not_yet_command(inbound: Inbound, match: Match) -> Outcome:
+    """NOT YET / NO TODAVIA, the answer to "Has your baby arrived?"."""
+    return _not_yet(inbound)
+
+
+DAY_PARTS = "day_parts"
+# How sure the understanding layer must be before words change someone's program.
+LIFE_WORDS_CONFIDENCE = 0.7
+
+# Keywords followed by more words (a date, a number of weeks), then whole-message keywords.
+LEADING_CHANGES: dict[str, Callable[[Inbound, Match], Outcome]] = {
+    "due": _due,
+    "pause": _pause,
+    "weaned": _weaned,
+}
+# The understanding layer's labels, and what each does for a member (a loss: `_loss`).
+LIFE_WORDS: dict[str, Callable[[Inbound, Match], Outcome | None]] = {
+    "life.born": _born_in_words,
+    "life.not_yet": lambda inbound, match: _not_yet(inbound),
+    "life.weaned": lambda inbound, match: _weaned(inbound, dataclasses.replace(match, rest="")),
+    "change.due_date": lambda inbound, match: _due(inbound, match),
+    "change.texts": lambda inbound, match: _channel(
+        inbound, Match("text_channel", match.languages)
+    ),
+    "change.calls": lambda inbound, match: _channel(
+        inbound, Match("call_channel", match.languages)
+    ),
+    "change.pause": _pause_in_words,
+    "change.resume": lambda inbound, match: _resume(inbound, match),
+}
+WHOLE_CHANGES: dict[str, Callable[[Inbound, Match], Outcome]] = {
+    "not_yet": _not_yet_command,
+    "resume": _resume,
+    "text_channel": _channel,
+    "call_channel": _channel,
+    "morning": _day_part,
+    "afternoon": _day_part,
+    "evening": _day_part,
+}
 
 
 COMMANDS: dict[str, Callable[[Inbound, Match], Outcome]] = {
@@ -612,12 +947,17 @@ PENDING_ANSWERS: dict[PendingQuestion, Callable[[Inbound], Outcome | None]] = {
     PendingQuestion.CHECKIN: _checkin_answer,
     PendingQuestion.MENU: _menu_answer,
     PendingQuestion.WHICH_TOPIC: _which_topic_answer,
+    PendingQuestion.BIRTH: _birth_question_answer,
+    PendingQuestion.FEEDING: _feeding_answer,
+    PendingQuestion.LOSS_CHOICE: _loss_choice,
+    PendingQuestion.DUE_CHECK: _due_check_answer,
 }
 
 STEP_ANSWERS: dict[str, Callable[[Inbound], Outcome]] = {
     ASK_STAGE: _answer_stage,
     ASK_DUE_DATE: _answer_due_date,
     ASK_BIRTH_DATE: _answer_birth_date,
+    ASK_CONFIRM_DATE: _answer_due_date_check,
     ASK_CHANNEL: _answer_channel,
     ASK_CONFIRM: _answer_confirm,
 }
@@ -627,9 +967,12 @@ DECISIONS: tuple[Callable[[Inbound], Outcome | None], ...] = (
     _opt_out,
     _safety,
     _command,
+    _loss_news,
     _pending_answer,
     _yes_after_stop,
     _birth_news,
+    _life_command,
+    _life_words,
     _enrollment_answer,
     _safety_check,
     _topic_question,

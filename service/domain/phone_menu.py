@@ -19,15 +19,26 @@ from urllib.parse import urlencode
 
 from service.domain.call_plan import (
     Ask,
+    ChangeChannel,
+    ChangeDate,
     Effect,
     Escalate,
     Line,
     OptOut,
+    Pause,
     Plan,
+    Resume,
     SendText,
+    SetDayPart,
     Subscribe,
 )
-from service.domain.dates import DateProblem, birth_date_problem, due_date_problem, parse_date
+from service.domain.dates import (
+    DateProblem,
+    birth_date_problem,
+    due_date_problem,
+    read_birth_date,
+    read_due_date,
+)
 from service.domain.reading import read
 from service.understanding import ReadingKind, Understanding
 from service.words.keywords import TOPIC_PREFIX, normalize
@@ -88,6 +99,8 @@ class CallState:
     date: dt.date | None = None
     channel: str = ""
     about: str = ""
+    # "change": a member changing a date on the change menu, not signing up.
+    mode: str = ""
     # The reminder being played back (its catalog id), on the "hear your last reminder" node.
     message: str = ""
 
@@ -111,6 +124,7 @@ class CallState:
             "date": self.date.isoformat() if self.date else "",
             "channel": self.channel,
             "about": self.about,
+            "mode": self.mode,
             "message": self.message,
         }
         return {key: value for key, value in values.items() if value}
@@ -143,6 +157,7 @@ class CallState:
             date=date,
             channel=query.get("channel", "") if query.get("channel") in CHANNELS else "",
             about=query.get("about", "") if query.get("about") in NODES else "",
+            mode="change" if query.get("mode") == "change" else "",
             message=message if REMINDER_ID.match(message := query.get("message", "")) else "",
         )
 
@@ -305,7 +320,7 @@ NODES: dict[str, Node] = {
         text_id="phone_text.join",
         kind="question",
         options={
-            "1": Option("voice_yes", goto="sub_channel"),
+            "1": Option("voice_yes", action="date_right"),
             "2": Option("voice_no", action="reenter_date"),
         },
     ),
@@ -329,6 +344,46 @@ NODES: dict[str, Node] = {
             "2": Option("voice_no", action="decline"),
         },
     ),
+    # The change menu, for people already signed up (main menu 3): the same changes as by text.
+    "change": Node(
+        prompt="voice.change.menu",
+        simple="voice.change.menu_simple",
+        text_id="phone_text.change",
+        options={
+            "1": Option("voice_change_date", goto="sub_stage", sets={"mode": "change"}),
+            "2": Option("voice_change_channel", goto="chg_channel"),
+            "3": Option("voice_change_pause", goto="chg_pause"),
+            "4": Option("voice_change_time", goto="chg_time"),
+        },
+    ),
+    "chg_channel": Node(
+        prompt="voice.subscribe.ask_channel",
+        simple="voice.subscribe.ask_channel_simple",
+        text_id="phone_text.change",
+        options={
+            "1": Option("text_channel", action="change_channel", sets={"channel": "sms"}),
+            "2": Option("call_channel", action="change_channel", sets={"channel": "voice"}),
+        },
+    ),
+    "chg_pause": Node(
+        prompt="voice.change.pause",
+        simple="voice.change.pause_simple",
+        text_id="phone_text.change",
+        options={
+            "1": Option("voice_pause", action="pause"),
+            "2": Option("voice_resume", action="resume"),
+        },
+    ),
+    "chg_time": Node(
+        prompt="voice.change.time",
+        simple="voice.change.time_simple",
+        text_id="phone_text.change",
+        options={
+            "1": Option("voice_morning", action="day_part", sets={"about": "morning"}),
+            "2": Option("voice_afternoon", action="day_part", sets={"about": "afternoon"}),
+            "3": Option("voice_evening", action="day_part", sets={"about": "evening"}),
+        },
+    ),
     "stop": Node(
         prompt="voice.stop.ask",
         simple="voice.stop.ask_simple",
@@ -344,6 +399,9 @@ NODES: dict[str, Node] = {
     ),
 }
 
+# Reached only by people already signed up (main menu 3 for a member).
+MEMBER_NODES = ("change", "chg_channel", "chg_pause", "chg_time")
+
 # The disclosure a caller agrees to, and the words that confirm a stop: kept in the consent log.
 SUBSCRIBE_DISCLOSURE = "voice.subscribe.disclosure"
 OPT_OUT_DISCLOSURE = "voice.stop.done"
@@ -356,11 +414,14 @@ def answer(
     today: dt.date,
     words: SpeechWords,
     last_reminder: str | None = None,
+    member: bool = False,
     reading: Understanding | None = None,
 ) -> Plan:
     """Decide what the caller hears next after pressing a key, speaking, or staying silent.
 
-    `reading` is what the words mean (read here when not given)."""
+    A `member` (signed up already) who asks to sign up gets the change menu instead. `reading`
+    is what the words mean (read here when not given).
+    """
     turn = Turn(state, said, today, words, last_reminder)
     node = NODES[state.node]
     if said.speech.strip() and not said.digits.strip():
@@ -384,7 +445,10 @@ def answer(
     chosen = dataclasses.replace(state, tries=0, **option.sets)  # type: ignore[arg-type]
     if option.action is not None:
         return ACTIONS[option.action](dataclasses.replace(turn, state=chosen), option)
-    return arrive(dataclasses.replace(chosen, node=option.goto or "main"))
+    goto = option.goto or "main"
+    if goto == "sub_stage" and member and state.node == "main":
+        goto = "change"
+    return arrive(dataclasses.replace(chosen, node=goto))
 
 
 def spoken_warning(turn: Turn, reading: Understanding) -> Plan | None:
@@ -607,8 +671,54 @@ def _last_reminder(turn: Turn, option: Option) -> Plan:
     return arrive(dataclasses.replace(state, node="last_reminder", message=turn.last_reminder))
 
 
+def _date_right(turn: Turn, option: Option) -> Plan:
+    """The date read back is right: on to the channel, or (changing) the change is made."""
+    state = turn.state
+    if state.mode != "change":
+        return arrive(dataclasses.replace(state, node="sub_channel"))
+    if not (state.stage and state.date):
+        return arrive(dataclasses.replace(state, node="sub_stage"))
+    return _changed(state, ChangeDate(state.stage, state.date, state.language))
+
+
+def _changed(state: CallState, effect: Effect) -> Plan:
+    """Say the change is made and go back to the main menu."""
+    main = CallState(node="main", language=state.language)
+    plan = arrive(main, _lines("voice.change.done", main))
+    return dataclasses.replace(plan, effects=(effect,))
+
+
+def _change_channel(turn: Turn, option: Option) -> Plan:
+    """Texts or calls from now on."""
+    state = turn.state
+    return _changed(state, ChangeChannel(state.channel, state.language, turn.said.evidence))
+
+
+def _pause(turn: Turn, option: Option) -> Plan:
+    """Pause for the usual two weeks."""
+    state = turn.state
+    return _changed(state, Pause(state.language, turn.said.evidence))
+
+
+def _resume(turn: Turn, option: Option) -> Plan:
+    """Start again now."""
+    state = turn.state
+    return _changed(state, Resume(state.language, turn.said.evidence))
+
+
+def _day_part(turn: Turn, option: Option) -> Plan:
+    """Morning, afternoon or evening."""
+    state = turn.state
+    return _changed(dataclasses.replace(state, about=""), SetDayPart(state.about, state.language))
+
+
 ACTIONS: dict[str, Callable[[Turn, Option], Plan]] = {
     "last_reminder": _last_reminder,
+    "date_right": _date_right,
+    "change_channel": _change_channel,
+    "pause": _pause,
+    "resume": _resume,
+    "day_part": _day_part,
     "send_text": _send_text,
     "reenter_date": _reenter_date,
     "subscribe": _subscribe,
@@ -652,8 +762,12 @@ def _read_date(
     turn: Turn,
     prefer: Literal["future", "past"],
     problem_with: Callable[[dt.date, dt.date], DateProblem | None],
+    heard: Callable[[str, str, dt.date], dt.date | None],
 ) -> Plan:
-    """Read a typed or spoken date, then read it back; re-ask plainly when it makes no sense."""
+    """Read a typed or spoken date, then read it back; re-ask plainly when it makes no sense.
+
+    Speech goes through the same reader as texts ("30 weeks", "the fifth of June", "ayer").
+    """
     state, said = turn.state, turn.said
     node = NODES[state.node]
     if MAIN_MENU_KEY in said.digits:
@@ -666,7 +780,7 @@ def _read_date(
     if said.digits:
         date = keypad_date(said.digits, turn.today, prefer)
     elif said.speech:
-        date = parse_date(said.speech, state.voice_language, turn.today, prefer)
+        date = heard(said.speech, state.voice_language, turn.today)
     else:
         return failure(turn, wrong_key=False)
     found = None if date is None else problem_with(date, turn.today)
@@ -680,9 +794,15 @@ def _read_date(
     return arrive(confirm)
 
 
+def _heard_due_date(words: str, language: str, today: dt.date) -> dt.date | None:
+    """A due date said as a date or as how far along; it is read back either way."""
+    reading = read_due_date(words, language, today)
+    return reading.date if reading else None
+
+
 READERS: dict[str, Callable[[Turn], Plan]] = {
-    "due_date": lambda turn: _read_date(turn, "future", due_date_problem),
-    "birth_date": lambda turn: _read_date(turn, "past", birth_date_problem),
+    "due_date": lambda turn: _read_date(turn, "future", due_date_problem, _heard_due_date),
+    "birth_date": lambda turn: _read_date(turn, "past", birth_date_problem, read_birth_date),
 }
 
 

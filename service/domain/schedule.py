@@ -333,6 +333,40 @@ def add_months(date: dt.date, months: int) -> dt.date:
     return dt.date(year, month, min(date.day, 28))
 
 
+# The program (l13's rule, `domain.life` acts on it): 12 months after birth, or 6 months after
+# weaning when that is later, at most 24 months after birth; a year after a loss.
+MONTHS_AFTER_BIRTH = 12
+MONTHS_AFTER_WEANING = 6
+MOST_MONTHS_AFTER_BIRTH = 24
+MONTHS_AFTER_LOSS = 12
+
+
+def program_end(
+    birth_date: dt.date, weaned_on: dt.date | None = None, loss_on: dt.date | None = None
+) -> dt.date:
+    """The day the program ends (the goodbye): 12 months after birth, or 6 months after weaning
+    when that is later, never more than 24 months after birth; a year after a loss."""
+    if loss_on is not None:
+        return add_months(loss_on, MONTHS_AFTER_LOSS)
+    end = add_months(birth_date, MONTHS_AFTER_BIRTH)
+    if weaned_on is not None:
+        end = max(end, add_months(weaned_on, MONTHS_AFTER_WEANING))
+    return min(end, add_months(birth_date, MOST_MONTHS_AFTER_BIRTH))
+
+
+def _last_day(reminder: Reminder, profile: ScheduleProfile) -> int:
+    """A reminder's last day; after-birth tips run on until 6 months after weaning."""
+    if (
+        reminder.last_day != POSTPARTUM_LAST_DAY
+        or profile.stage is not Stage.POSTPARTUM
+        or profile.birth_date is None
+        or profile.weaned_on is None
+    ):
+        return reminder.last_day
+    ends = program_end(profile.birth_date, profile.weaned_on)
+    return max(reminder.last_day, (ends - profile.birth_date).days)
+
+
 def _previous_slot_gap(weekday: int) -> int:
     """Days since the slot day before this one (Monday's is the Friday before)."""
     earlier = [slot for slot in SLOT_WEEKDAYS if slot < weekday]
@@ -364,7 +398,7 @@ def _fits(reminder: Reminder, profile: ScheduleProfile, day: int, feeding: Feedi
     return (
         reminder.track is profile.track
         and reminder.stage in (None, profile.stage)
-        and reminder.first_day <= day <= reminder.last_day
+        and reminder.first_day <= day <= _last_day(reminder, profile)
         and reminder.feeding in (Feeding.ANY, feeding)
     )
 

@@ -6,11 +6,16 @@ import enum
 
 
 class Status(enum.StrEnum):
-    """Where a subscriber is in their subscription."""
+    """Where a subscriber is in their subscription (moves: `domain.life.TRANSITIONS`)."""
 
     ENROLLING = "enrolling"
     ACTIVE = "active"
+    # Nothing scheduled goes out: until `paused_until` (PAUSE), or, with no date, until the
+    # person chooses after a loss. STOP and HELP still work; RESUME ends it.
+    PAUSED = "paused"
     STOPPED = "stopped"
+    # The program ended (12 months after birth, or 6 after weaning) and said goodbye.
+    COMPLETED = "completed"
 
 
 class EnrollmentStep(enum.StrEnum):
@@ -19,6 +24,8 @@ class EnrollmentStep(enum.StrEnum):
     STAGE = "stage"
     DUE_DATE = "due_date"
     BIRTH_DATE = "birth_date"
+    # A due date worked out from weeks or months, or one just past, said back for a yes.
+    CONFIRM_DATE = "confirm_date"
     CHANNEL = "channel"
     CONFIRM = "confirm"
 
@@ -33,6 +40,11 @@ class PendingQuestion(enum.StrEnum):
     CHECKIN = "checkin"  # "Do you have bad back pain?": yes or no
     MENU = "menu"  # the topic list: a number names a topic
     WHICH_TOPIC = "which_topic"  # "Did you mean 1) X or 2) Y?": its two topics are kept with it
+    # Life changes (`domain.life`):
+    BIRTH = "birth"  # "Has your baby arrived?": YES asks the day, NO means not yet
+    FEEDING = "feeding"  # "Are you breastfeeding?": 1 yes, 2 no (skippable)
+    LOSS_CHOICE = "loss_choice"  # after a loss: 1 keep bone tips for themselves, 2 stop
+    DUE_CHECK = "due_check"  # a new due date said back: YES keeps it (the date is the option)
 
 
 class Stage(enum.StrEnum):
@@ -52,6 +64,14 @@ class Track(enum.StrEnum):
     SELF_CARE = "self_care"
 
 
+class DayPart(enum.StrEnum):
+    """When in the day a person likes their messages, inside the legal send window."""
+
+    MORNING = "morning"
+    AFTERNOON = "afternoon"
+    EVENING = "evening"
+
+
 class Channel(enum.StrEnum):
     """How a subscriber wants their reminders, and how a message travels."""
 
@@ -67,10 +87,16 @@ class Direction(enum.StrEnum):
 
 
 class ConsentAction(enum.StrEnum):
-    """Consent given or withdrawn."""
+    """Consent given or withdrawn, or how and whether we may reach the person changed."""
 
     OPT_IN = "opt_in"
     OPT_OUT = "opt_out"
+    # Reach changes after joining (`domain.life`): texts or calls, a pause and its end, and a
+    # loss (no baby text ever again).
+    CHANNEL = "channel"
+    PAUSE = "pause"
+    RESUME = "resume"
+    LOSS = "loss"
 
 
 class ConsentChannel(enum.StrEnum):

@@ -9,28 +9,40 @@ import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 from service.domain import call_script, phone_menu
 from service.domain.call_plan import (
     AnswerCheckin,
+    ChangeChannel,
+    ChangeDate,
     Escalate,
+    NotYet,
     OptOut,
+    Pause,
     Plan,
+    ReportBirth,
+    Resume,
     RetryCall,
     SendText,
+    SetDayPart,
     Subscribe,
 )
 from service.domain.clock import local_date, utcnow
+from service.domain.conversation import MEMBERS
+from service.domain.life import LifeEvent, next_status, pause_until
 from service.domain.phones import local_time_zone, mask
 from service.domain.vocabulary import (
     Channel,
     ConsentAction,
     ConsentChannel,
+    DayPart,
     EscalationSource,
     Stage,
     Status,
 )
+from service.flows.replanning import reach_of, refit_planned
 from service.store import call_steps, consent, escalations, messages, planned, subscribers
 from service.store.db import DbSession, DuplicateError, Sessions, transaction
 from service.words.texts import Texts
@@ -76,12 +88,14 @@ def answer_menu(
     state = phone_menu.CallState.from_query(query)
     today = local_date(local_time_zone(turn.phone, turn.zip_code), now)
     said = phone_menu.Said(turn.digits, turn.speech)
+    member = False
     last_reminder = None
     if state.node == "main" and turn.phone:
-        # Only the main menu offers the last reminder: read it there, not on every step.
+        # Only the main menu offers the last reminder and the change menu: read them there.
         with sessions() as session:
             last_reminder = planned.last_sent_message_id(session, turn.phone)
-    plan = phone_menu.answer(state, said, today, texts.spoken_keywords, last_reminder)
+        member = _is_member(sessions, turn.phone)
+    plan = phone_menu.answer(state, said, today, texts.spoken_keywords, last_reminder, member)
     if plan.effects and not turn.phone:
         if all(isinstance(effect, Escalate) for effect in plan.effects):
             # A hidden number still hears what to do; nobody could call it back.
@@ -89,6 +103,13 @@ def answer_menu(
         else:
             plan = phone_menu.hidden_number(state)
     return _record(sessions, texts, turn, plan, now, source=f"menu:{state.node}")
+
+
+def _is_member(sessions: Sessions, phone: str) -> bool:
+    """Whether the caller is signed up (active or paused): option 3 changes, not signs up."""
+    with transaction(sessions) as session:
+        caller = subscribers.find_by_phone(session, phone)
+    return caller is not None and caller.status in MEMBERS and caller.loss_on is None
 
 
 def answer_reminder(
@@ -114,11 +135,18 @@ def answer_reminder_keys(
     now: dt.datetime | None = None,
 ) -> Plan:
     """What follows a key, words or silence from the person on a call we placed."""
+    now = now or utcnow()
     call = call_script.ReminderCall.from_query(query)
+    today = local_date(local_time_zone(turn.phone, turn.zip_code), now)
     plan = call_script.respond(
-        call, turn.digits, turn.speech, texts.spoken_keywords, _has_text(texts, call.language)
+        call,
+        turn.digits,
+        turn.speech,
+        texts.spoken_keywords,
+        _has_text(texts, call.language),
+        today,
     )
-    return _record(sessions, texts, turn, plan, now or utcnow(), source=call.message_id)
+    return _record(sessions, texts, turn, plan, now, source=call.message_id)
 
 
 def _has_text(texts: Texts, language: str) -> Callable[[str], bool]:
@@ -256,7 +284,7 @@ def _escalate(
         turn.phone,
         stage=caller.stage if caller is not None else None,
         source=EscalationSource.CALL,
-        family=effect.rule.family,
+        reason=effect.rule.family,
         urgency=effect.rule.urgency,
         detail=f"{effect.detail} (call {turn.call_sid})",
         language=effect.language,
@@ -277,6 +305,154 @@ def _answer_checkin(
     messages.log_call_answer(session, subscriber_id, turn.phone, effect.answer_id, now)
     if subscriber_id is not None:
         subscribers.note_checkin_answered(session, subscriber_id)
+
+
+def _report_birth(
+    session: DbSession,
+    caller: Any,
+    effect: ReportBirth,
+    turn: CallTurn,
+    texts: Texts,
+    now: dt.datetime,
+) -> None:
+    """The birth, told on the birth question's call: after-birth tips from now on."""
+    if caller is None or caller.status is not Status.ACTIVE:
+        return
+    changes = {"stage": Stage.POSTPARTUM, "birth_date": effect.date, "birth_assumed_on": None}
+    subscribers.update_subscriber(session, caller.id, changes, now)
+    planned.cancel_for_person(session, caller.id, now)
+
+
+def _not_yet(
+    session: DbSession,
+    caller: Any,
+    effect: NotYet,
+    turn: CallTurn,
+    texts: Texts,
+    now: dt.datetime,
+) -> None:
+    """Not born yet: the birth is assumed no sooner than a week from today."""
+    if caller is None:
+        return
+    today = local_date(caller.time_zone, now)
+    subscribers.update_subscriber(session, caller.id, {"birth_asked_on": today}, now)
+
+
+def _change(session: DbSession, caller: Any, changes: dict[str, object], now: dt.datetime) -> None:
+    """Save a member's change and refit their planned messages, in this transaction."""
+    after = SimpleNamespace(**{**caller._asdict(), **changes})
+    subscribers.update_subscriber(session, caller.id, changes, now)
+    refit_planned(session, caller.id, caller.time_zone, reach_of(caller), reach_of(after), now)
+
+
+def _log_reach(
+    session: DbSession,
+    caller: Any,
+    action: ConsentAction,
+    effect: ChangeChannel | Pause | Resume,
+    turn: CallTurn,
+    texts: Texts,
+    now: dt.datetime,
+) -> None:
+    """A change of reach by phone, in the consent log (the menu's words and the keypress)."""
+    consent.record_consent(
+        session,
+        caller.id,
+        turn.phone,
+        action,
+        channel=ConsentChannel.VOICE,
+        disclosure_id="voice.change.done",
+        disclosure_version=texts.catalog.version("voice.change.done", effect.language),
+        language=effect.language,
+        evidence=f"{effect.evidence} (call {turn.call_sid})",
+        now=now,
+    )
+
+
+def _change_date(
+    session: DbSession,
+    caller: Any,
+    effect: ChangeDate,
+    turn: CallTurn,
+    texts: Texts,
+    now: dt.datetime,
+) -> None:
+    """A new due date (pregnant again, or still) or birth date, from the change menu."""
+    if caller is None or caller.status not in MEMBERS:
+        return
+    if effect.stage == Stage.PREGNANT:
+        changes: dict[str, object] = {
+            "stage": Stage.PREGNANT,
+            "due_date": effect.date,
+            "birth_date": None,
+            "birth_asked_on": None,
+            "birth_assumed_on": None,
+        }
+    else:
+        changes = {"stage": Stage.POSTPARTUM, "birth_date": effect.date, "birth_assumed_on": None}
+    _change(session, caller, changes, now)
+
+
+def _change_channel(
+    session: DbSession,
+    caller: Any,
+    effect: ChangeChannel,
+    turn: CallTurn,
+    texts: Texts,
+    now: dt.datetime,
+) -> None:
+    """Texts or calls from now on; today's planned message goes the new way."""
+    if caller is None or caller.status not in MEMBERS:
+        return
+    _change(session, caller, {"channel": Channel(effect.channel)}, now)
+    _log_reach(session, caller, ConsentAction.CHANNEL, effect, turn, texts, now)
+
+
+def _pause(
+    session: DbSession,
+    caller: Any,
+    effect: Pause,
+    turn: CallTurn,
+    texts: Texts,
+    now: dt.datetime,
+) -> None:
+    """Nothing scheduled for two weeks; planned messages are cancelled."""
+    status = next_status(caller.status, LifeEvent.PAUSE) if caller is not None else None
+    if status is None:
+        return
+    until = pause_until(local_date(caller.time_zone, now), None)
+    _change(session, caller, {"status": status, "paused_until": until}, now)
+    _log_reach(session, caller, ConsentAction.PAUSE, effect, turn, texts, now)
+
+
+def _resume(
+    session: DbSession,
+    caller: Any,
+    effect: Resume,
+    turn: CallTurn,
+    texts: Texts,
+    now: dt.datetime,
+) -> None:
+    """Tips start again now."""
+    status = next_status(caller.status, LifeEvent.RESUME) if caller is not None else None
+    if status is None:
+        return
+    _change(session, caller, {"status": status, "paused_until": None}, now)
+    _log_reach(session, caller, ConsentAction.RESUME, effect, turn, texts, now)
+
+
+def _set_day_part(
+    session: DbSession,
+    caller: Any,
+    effect: SetDayPart,
+    turn: CallTurn,
+    texts: Texts,
+    now: dt.datetime,
+) -> None:
+    """Morning, afternoon or evening, inside the send window."""
+    if caller is None or caller.status not in MEMBERS:
+        return
+    _change(session, caller, {"day_part": DayPart(effect.part)}, now)
 
 
 def _retry_call(
@@ -304,5 +480,12 @@ EFFECTS: dict[type[Any], Callable[..., None]] = {
     SendText: _send_text,
     Escalate: _escalate,
     AnswerCheckin: _answer_checkin,
+    ReportBirth: _report_birth,
+    NotYet: _not_yet,
+    ChangeDate: _change_date,
+    ChangeChannel: _change_channel,
+    Pause: _pause,
+    Resume: _resume,
+    SetDayPart: _set_day_part,
     RetryCall: _retry_call,
 }

@@ -10,18 +10,22 @@ from typing import Any, Protocol
 from service.domain import loop_guard
 from service.domain.clock import local_date, utcnow
 from service.domain.conversation import Outcome, Profile, respond
+from service.domain.life import FOLLOW_UP_REASON
 from service.domain.loop_guard import LoopRule
 from service.domain.phones import local_time_zone, mask
 from service.domain.vocabulary import (
     Channel,
     ConsentAction,
     ConsentChannel,
+    DayPart,
     EnrollmentStep,
     EscalationSource,
     PendingQuestion,
     Stage,
     Status,
+    Track,
 )
+from service.flows.replanning import reach_of, refit_planned
 from service.store import consent, erasure, escalations, messages, subscribers
 from service.store.db import DbSession, DuplicateError, Sessions, transaction
 from service.store.messages import LoggedReply
@@ -30,7 +34,22 @@ from service.words.texts import Texts
 log = logging.getLogger(__name__)
 
 # The subscriber columns a text can change, and how a Profile fills them.
-PROFILE_COLUMNS = ("status", "language", "enrollment_step", "stage", "due_date", "birth_date")
+PROFILE_COLUMNS = (
+    "status",
+    "language",
+    "enrollment_step",
+    "stage",
+    "due_date",
+    "birth_date",
+    "paused_until",
+    "day_part",
+    "birth_asked_on",
+    "birth_assumed_on",
+    "loss_on",
+    "breastfeeding",
+    "weaned_on",
+    "track",
+)
 
 
 @dataclass(frozen=True)
@@ -70,6 +89,22 @@ class SubscriberFields(Protocol):
     def pending_question(self) -> PendingQuestion | None: ...
     @property
     def pending_options(self) -> str | None: ...
+    @property
+    def paused_until(self) -> dt.date | None: ...
+    @property
+    def day_part(self) -> DayPart | None: ...
+    @property
+    def birth_asked_on(self) -> dt.date | None: ...
+    @property
+    def birth_assumed_on(self) -> dt.date | None: ...
+    @property
+    def loss_on(self) -> dt.date | None: ...
+    @property
+    def breastfeeding(self) -> bool | None: ...
+    @property
+    def weaned_on(self) -> dt.date | None: ...
+    @property
+    def track(self) -> Track: ...
 
 
 def receive_text(
@@ -78,8 +113,13 @@ def receive_text(
     texts: Texts,
     now: dt.datetime | None = None,
     loop_rule: LoopRule | None = None,
+    loss_follow_up: bool = True,
 ) -> list[str]:
-    """Answer one inbound text once; a repeated MessageSid gets the first answer again."""
+    """Answer one inbound text once; a repeated MessageSid gets the first answer again.
+
+    `loss_follow_up` (the clinic's CARE_TEAM_LOSS_FOLLOW_UP): whether a loss is also an alert
+    for the care team to follow up (not urgent).
+    """
     now = now or utcnow()
     loop_rule = loop_rule or LoopRule()
     try:
@@ -90,7 +130,8 @@ def receive_text(
             )
             if known.earlier_id is not None:
                 return messages.replies_to(connection, known.earlier_id)
-            return _answer(session, inbound, texts, now, known, loop_rule)
+            outcome_of = _Answering(texts, now, known, loop_rule, loss_follow_up)
+            return _answer(session, inbound, outcome_of)
     except DuplicateError:
         # Twilio retried while the first delivery was still being answered: reuse that answer.
         with transaction(sessions) as session:
@@ -116,18 +157,36 @@ def profile_of(subscriber: SubscriberFields | None) -> Profile:
         # A plain row holds the stored value; an ORM object the enum.
         pending=PendingQuestion(question) if question else None,
         pending_options=tuple((subscriber.pending_options or "").split()),
+        paused_until=subscriber.paused_until,
+        day_part=DayPart(subscriber.day_part) if subscriber.day_part else None,
+        birth_asked_on=subscriber.birth_asked_on,
+        birth_assumed_on=subscriber.birth_assumed_on,
+        loss_on=subscriber.loss_on,
+        breastfeeding=subscriber.breastfeeding,
+        weaned_on=subscriber.weaned_on,
+        track=Track(subscriber.track),
     )
 
 
-def _answer(
-    session: DbSession,
-    inbound: InboundText,
-    texts: Texts,
-    now: dt.datetime,
-    known: messages.Known,
-    loop_rule: LoopRule,
-) -> list[str]:
+@dataclass(frozen=True)
+class _Answering:
+    """What answering one new text needs besides the text and the session."""
+
+    texts: Texts
+    now: dt.datetime
+    known: messages.Known
+    loop_rule: LoopRule
+    loss_follow_up: bool
+
+
+def _answer(session: DbSession, inbound: InboundText, answering: _Answering) -> list[str]:
     """Decide, apply and log the answer to a new inbound text."""
+    texts, now, known, loop_rule = (
+        answering.texts,
+        answering.now,
+        answering.known,
+        answering.loop_rule,
+    )
     connection = session.connection()
     subscriber: SubscriberFields | None = known.subscriber
     time_zone = subscriber.time_zone if subscriber else _stranger_zone(inbound)
@@ -152,6 +211,19 @@ def _answer(
         subscriber_id = None
     else:
         subscriber_id = _save_profile(connection, subscriber, outcome, inbound, now)
+    if subscriber is not None and subscriber_id is not None:
+        # Planned messages that no longer fit (a new date, a pause, a loss, a stop) are
+        # cancelled, or moved to the new channel or part of the day, in this transaction.
+        refit_planned(
+            connection,
+            subscriber_id,
+            time_zone,
+            reach_of(subscriber),
+            reach_of(outcome.profile),
+            now,
+        )
+    if outcome.follow_up is not None and answering.loss_follow_up:
+        _record_follow_up(connection, subscriber_id, outcome, inbound, now)
     messages.log_text_and_replies(
         connection,
         subscriber_id,
@@ -258,8 +330,30 @@ def _record_escalation(
         inbound.phone,
         stage=outcome.profile.stage,
         source=EscalationSource.TEXT,
-        family=outcome.escalation.family,
+        reason=outcome.escalation.family,
         urgency=outcome.escalation.urgency,
+        detail=inbound.body,
+        language=outcome.language,
+        now=now,
+    )
+
+
+def _record_follow_up(
+    connection: Any,
+    subscriber_id: int | None,
+    outcome: Outcome,
+    inbound: InboundText,
+    now: dt.datetime,
+) -> None:
+    """A loss: an escalation the care team follows up when they can (its alert says so)."""
+    escalations.record_escalation(
+        connection,
+        subscriber_id,
+        inbound.phone,
+        stage=outcome.profile.stage,
+        source=EscalationSource.TEXT,
+        reason=outcome.follow_up or FOLLOW_UP_REASON,
+        urgency=None,
         detail=inbound.body,
         language=outcome.language,
         now=now,

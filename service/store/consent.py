@@ -86,7 +86,10 @@ def last_action(connection: sa.Connection | Session, phone: str) -> ConsentActio
     """The number's latest consent-log entry (opt-in or opt-out), or None if it has none."""
     action: ConsentAction | None = connection.execute(
         sa.select(CONSENT_EVENTS.c.action)
-        .where(CONSENT_EVENTS.c.phone == phone)
+        .where(
+            CONSENT_EVENTS.c.phone == phone,
+            CONSENT_EVENTS.c.action.in_((ConsentAction.OPT_IN, ConsentAction.OPT_OUT)),
+        )
         .order_by(CONSENT_EVENTS.c.occurred_at.desc(), CONSENT_EVENTS.c.id.desc())
         .limit(1)
     ).scalar()

@@ -15,6 +15,7 @@ from service.domain.vocabulary import (
     ConsentAction,
     ConsentChannel,
     ContactKind,
+    DayPart,
     Direction,
     EnrollmentStep,
     EscalationSource,
@@ -74,6 +75,14 @@ class Subscriber(Base):
     birth_date: Mapped[dt.date | None] = mapped_column(sa.Date)
     time_zone: Mapped[str] = mapped_column(CleanString(64), default="America/New_York")
     zip_code: Mapped[str | None] = mapped_column(CleanString(10))
+    # Life changes (`domain.life`): a pause's last day (None while paused after a loss), when
+    # in the day they like messages, the day we asked "Has your baby arrived?" (or they said
+    # NOT YET), the day we moved them to after-birth tips ourselves, and the day of a loss.
+    paused_until: Mapped[dt.date | None] = mapped_column(sa.Date)
+    day_part: Mapped[DayPart | None] = mapped_column(_enum(DayPart))
+    birth_asked_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    birth_assumed_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    loss_on: Mapped[dt.date | None] = mapped_column(sa.Date)
     # Whether they breastfeed (None: not asked, or they skipped it), and when they stopped.
     breastfeeding: Mapped[bool | None] = mapped_column()
     weaned_on: Mapped[dt.date | None] = mapped_column(sa.Date)

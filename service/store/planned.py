@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from service.domain.life import FOLLOW_UP_REASON
 from service.domain.schedule import TRACK_OF_PREFIX
 from service.domain.vocabulary import (
     Channel,
@@ -38,6 +39,8 @@ PLAN_RUNS = cast(sa.Table, PlanRun.__table__)
 _SUBSCRIBERS = subscribers.SUBSCRIBERS
 
 ALERT_ITEM = "alert.care_team"
+# A follow-up that is not urgent (a loss) says so instead of "needs a call back today".
+ALERT_ITEMS = {FOLLOW_UP_REASON: "alert.care_team_follow_up"}
 CARE_TEAM_LANGUAGE = "en"
 INVALID_NUMBER = 21211
 # Which status a failed send leaves a row in (any other failure: FAILED).
@@ -51,7 +54,10 @@ STAGE_OF_PREFIX = {
     "pregnant.": Stage.PREGNANT,
     "postpartum.": Stage.POSTPARTUM,
     "checkin.": Stage.POSTPARTUM,
+    "life.ask_birth": Stage.PREGNANT,
 }
+# The goodbye goes to people whose program just ended; everything else only to active people.
+SENT_IN_STATUS = {"life.goodbye": Status.COMPLETED}
 
 
 def insert_ignoring_duplicates(database: Database, table: sa.Table) -> Any:
@@ -151,6 +157,7 @@ def reachable_pages(database: Database, page_size: int) -> Iterator[list[Any]]:
         *PROFILE_COLUMNS,
         _SUBSCRIBERS.c.language,
         _SUBSCRIBERS.c.channel,
+        _SUBSCRIBERS.c.day_part,
     )
     last_id = 0
     while True:
@@ -247,7 +254,14 @@ def cancel_unwanted(connection: sa.Connection, now: dt.datetime) -> int:
     unwanted = sa.exists().where(
         person.c.id == PLANNED.c.subscriber_id,
         sa.or_(
-            person.c.status != Status.ACTIVE,
+            person.c.status
+            != sa.case(
+                *(
+                    (PLANNED.c.item_key == key, status.value)
+                    for key, status in SENT_IN_STATUS.items()
+                ),
+                else_=Status.ACTIVE.value,
+            ),
             sa.and_(
                 person.c.number_invalid_at.is_not(None),
                 sa.or_(
@@ -442,17 +456,22 @@ def queue_care_team_alerts(
 ) -> int:
     """An outbox row for each recent escalation that has none yet (sent on the next pass)."""
     fresh = connection.execute(
-        sa.select(ESCALATIONS.c.id)
+        sa.select(ESCALATIONS.c.id, ESCALATIONS.c.reason)
         .outerjoin(PLANNED, PLANNED.c.escalation_id == ESCALATIONS.c.id)
         .where(PLANNED.c.id.is_(None), ESCALATIONS.c.created_at >= now - lookback)
-    ).scalars()
-    rows = [_alert_row(escalation_id, now, lookback) for escalation_id in fresh]
+    ).all()
+    rows = [
+        _alert_row(escalation_id, now, lookback, ALERT_ITEMS.get(reason, ALERT_ITEM))
+        for escalation_id, reason in fresh
+    ]
     if rows:
         connection.execute(insert_ignoring_duplicates(database, PLANNED), rows)
     return len(rows)
 
 
-def _alert_row(escalation_id: int, now: dt.datetime, lookback: dt.timedelta) -> dict[str, Any]:
+def _alert_row(
+    escalation_id: int, now: dt.datetime, lookback: dt.timedelta, message_id: str
+) -> dict[str, Any]:
     """The outbox row for one care-team alert: tied to the escalation, not to a subscriber."""
     return {
         "subscriber_id": None,
@@ -462,7 +481,7 @@ def _alert_row(escalation_id: int, now: dt.datetime, lookback: dt.timedelta) -> 
         "window_end": now + lookback,
         "recipient": Recipient.CARE_TEAM,
         "channel": Channel.SMS,
-        "message_id": ALERT_ITEM,
+        "message_id": message_id,
         "language": CARE_TEAM_LANGUAGE,
         "status": PlanStatus.PLANNED,
         "attempts": 0,
@@ -619,3 +638,118 @@ def messages_waiting(connection: sa.Connection | Session, now: dt.datetime) -> i
             )
         ).scalar_one()
     )
+
+
+def life_pages(database: Database, page_size: int) -> Iterator[list[Any]]:
+    """Active and paused subscribers, a page at a time in id order, with what `life` needs."""
+    columns = (
+        _SUBSCRIBERS.c.id,
+        _SUBSCRIBERS.c.phone,
+        _SUBSCRIBERS.c.zip_code,
+        _SUBSCRIBERS.c.time_zone,
+        _SUBSCRIBERS.c.status,
+        _SUBSCRIBERS.c.stage,
+        _SUBSCRIBERS.c.due_date,
+        _SUBSCRIBERS.c.birth_date,
+        _SUBSCRIBERS.c.weaned_on,
+        _SUBSCRIBERS.c.paused_until,
+        _SUBSCRIBERS.c.birth_asked_on,
+        _SUBSCRIBERS.c.birth_assumed_on,
+        _SUBSCRIBERS.c.loss_on,
+        _SUBSCRIBERS.c.day_part,
+        _SUBSCRIBERS.c.language,
+        _SUBSCRIBERS.c.channel,
+    )
+    last_id = 0
+    while True:
+        query = (
+            sa.select(*columns)
+            .where(
+                _SUBSCRIBERS.c.id > last_id,
+                _SUBSCRIBERS.c.status.in_((Status.ACTIVE, Status.PAUSED)),
+            )
+            .order_by(_SUBSCRIBERS.c.id)
+            .limit(page_size)
+        )
+        with database.engine.connect() as connection:
+            page = list(connection.execute(query).all())
+        if not page:
+            return
+        yield page
+        last_id = page[-1].id
+
+
+def take_day_slot(database: Database, connection: sa.Connection, row: Mapping[str, Any]) -> bool:
+    """Give a person's message slot of the day to a life-change message, at most once.
+
+    The day's planned reminder, not sent yet, becomes the life message (same time); with none
+    planned, the message is planned in the window. False (nothing changes) when a message for
+    that day is already sent or on its way: the next slot day will do.
+    """
+    today = connection.execute(
+        sa.select(PLANNED.c.id, PLANNED.c.status).where(
+            PLANNED.c.subscriber_id == row["subscriber_id"],
+            PLANNED.c.local_date == row["local_date"],
+            PLANNED.c.recipient == Recipient.SUBSCRIBER,
+        )
+    ).all()
+    waiting = [found.id for found in today if found.status is PlanStatus.PLANNED]
+    gone = {PlanStatus.CANCELLED, PlanStatus.SKIPPED, PlanStatus.PLANNED}
+    if any(found.status not in gone for found in today):
+        return False
+    if waiting:
+        taken = {name: row[name] for name in ("item_key", "message_id", "channel", "language")}
+        connection.execute(
+            sa.update(PLANNED)
+            .where(PLANNED.c.id == waiting[0])
+            .values(**taken, updated_at=row["updated_at"])
+        )
+        return True
+    result = connection.execute(
+        insert_ignoring_duplicates(database, PLANNED).returning(PLANNED.c.id), [dict(row)]
+    )
+    return result.first() is not None
+
+
+def cancel_for_person(
+    connection: sa.Connection | Session,
+    subscriber_id: int,
+    now: dt.datetime,
+) -> None:
+    """Cancel a person's planned messages that no longer fit (a new date, a loss, a pause)."""
+    connection.execute(
+        sa.update(PLANNED)
+        .where(
+            PLANNED.c.subscriber_id == subscriber_id,
+            PLANNED.c.status == PlanStatus.PLANNED,
+            PLANNED.c.recipient == Recipient.SUBSCRIBER,
+        )
+        .values(status=PlanStatus.CANCELLED, updated_at=now)
+    )
+
+
+def replan_for_person(
+    connection: sa.Connection | Session,
+    subscriber_id: int,
+    now: dt.datetime,
+    channel: Channel | None = None,
+    window: Callable[[dt.datetime, dt.datetime, dt.date], dt.datetime] | None = None,
+) -> int:
+    """Move a person's planned messages to a new channel, or a new time inside their window."""
+    rows = connection.execute(
+        sa.select(
+            PLANNED.c.id, PLANNED.c.created_at, PLANNED.c.window_end, PLANNED.c.local_date
+        ).where(
+            PLANNED.c.subscriber_id == subscriber_id,
+            PLANNED.c.status == PlanStatus.PLANNED,
+            PLANNED.c.recipient == Recipient.SUBSCRIBER,
+        )
+    ).all()
+    for row in rows:
+        values: dict[str, Any] = {"updated_at": now}
+        if channel is not None:
+            values["channel"] = channel
+        if window is not None:
+            values["send_at"] = max(now, window(row.created_at, row.window_end, row.local_date))
+        connection.execute(sa.update(PLANNED).where(PLANNED.c.id == row.id).values(**values))
+    return len(rows)

@@ -113,6 +113,21 @@ def note_checkin_sent(
     )
 
 
+def note_question_sent(
+    connection: sa.Connection | Session,
+    subscriber_id: int,
+    question: PendingQuestion,
+    now: dt.datetime,
+    options: str | None = None,
+) -> None:
+    """A scheduled question just went out (the birth question): a bare answer answers it."""
+    connection.execute(
+        sa.update(SUBSCRIBERS)
+        .where(SUBSCRIBERS.c.id == subscriber_id)
+        .values(pending_question=question, pending_options=options, pending_asked_at=now)
+    )
+
+
 def note_checkin_answered(connection: sa.Connection | Session, subscriber_id: int) -> None:
     """The check-in was answered on a call: a later YES or 1 no longer answers it."""
     connection.execute(

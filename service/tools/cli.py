@@ -172,12 +172,13 @@ def _preview(boneline: Deployment, now: dt.datetime) -> None:
 
 def _tick(boneline: Deployment, now: dt.datetime) -> None:
     """One housekeeping, planning and sending pass at `now`, and every outcome in one line."""
-    from scheduler.jobs import housekeeping_job, plan_job, send_job
+    from scheduler.jobs import housekeeping_job, life_job, plan_job, send_job
     from service.gateway.sender import sender_for
 
     settings, database = boneline.settings, boneline.db
     housekeeping_job(database, settings, now)
     planned = plan_job(database, settings, now)
+    life_job(database, settings, now)
     sender = sender_for(settings, click.echo)
     try:
         sent = send_job(database, settings, boneline.texts, sender, now)
@@ -222,13 +223,24 @@ def parse_now(text: str | None) -> dt.datetime:
 )
 def simulate(phone: str, language: str, database_url: str | None, start_text: str | None) -> None:
     """A terminal phone: text, call and move the clock; type :help for the commands."""
+    # The simulator prints what matters; log lines would bury it (until it ends: the same
+    # process may go on logging, as the tests do).
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)
+    try:
+        _simulate(phone, language, database_url, start_text)
+    finally:
+        root.setLevel(level)
+
+
+def _simulate(phone: str, language: str, database_url: str | None, start_text: str | None) -> None:
+    """Run the simulator on a temporary database (or the one given)."""
     import tempfile
 
     from service.domain.phones import InvalidPhoneNumber, to_e164
     from service.tools.simulate import Simulator
 
-    # The simulator prints what matters; log lines would bury it.
-    logging.getLogger().setLevel(logging.ERROR)
     start = parse_now(start_text).replace(second=0, microsecond=0)
     with tempfile.TemporaryDirectory(prefix="boneline-simulate-") as folder:
         url = database_url or f"sqlite:///{Path(folder) / 'simulate.sqlite3'}"

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
 
-from scheduler.jobs import housekeeping_job, plan_job, send_job
+from scheduler.jobs import housekeeping_job, life_job, plan_job, send_job
 from service.domain.call_script import ANSWER_PATH, UnknownMessageError
 from service.domain.clock import utcnow
 from service.domain.phone_menu import MENU_PATH
@@ -136,7 +136,14 @@ class Simulator:
         # The clock stands still while you type, so every text would look like an instant answer
         # to our last one: loop protection here leaves the quick-reply signal out.
         loop_rule = dataclasses.replace(self.boneline.loop_rule, quick_replies=0)
-        replies = receive_text(database.Session, inbound, self.boneline.texts, self.now, loop_rule)
+        replies = receive_text(
+            database.Session,
+            inbound,
+            self.boneline.texts,
+            self.now,
+            loop_rule,
+            loss_follow_up=bool(self.boneline.settings.CARE_TEAM_LOSS_FOLLOW_UP),
+        )
         output = [f"< {reply}" for reply in replies] or ["(no reply)"]
         return output + self.send_pass()
 
@@ -237,6 +244,7 @@ class Simulator:
         output: list[str] = []
         while self.now < target:
             plan_job(database, settings, self.now)
+            life_job(database, settings, self.now)
             hour_end = min(self.now.replace(minute=0) + dt.timedelta(hours=1), target)
             for send_at in self._send_times(hour_end):
                 self.now = max(self.now, send_at)

@@ -22,11 +22,11 @@ from service.understanding.model import Model, load_model
 from service.understanding.triage import (
     SAFETY_PREFIX,
     SAFETY_TABLE,
+    SafetyFamily,
     SafetyRule,
     Triage,
     can_alarm,
     decide,
-    family_of,
     not_a_report,
 )
 from service.words.catalog import default_catalog
@@ -106,7 +106,8 @@ def understand(
     if early is not None:
         return early
     model = model or load_model()
-    return interpret(model.labels, model.probabilities(text.normalize(message)), message, stage)
+    probabilities = model.probabilities(text.normalize(message))
+    return interpret(model.labels, probabilities, message, stage, language)
 
 
 def before_model(message: str, language: str | None = None) -> Understanding | None:
@@ -145,8 +146,7 @@ def interpret(
     if safety_rows:
         top_safety = safety_rows[0]
         safety = float(probabilities[top_safety])
-        family = family_of(labels[top_safety])
-        assert family is not None
+        family = SafetyFamily(labels[top_safety].removeprefix(SAFETY_PREFIX))
         verdict = decide(
             safety,
             float(probabilities[other_rows[0]]) if other_rows else 0.0,

@@ -293,13 +293,6 @@ def heavy_bleeding(normalized: str) -> bool:
     return bool(_HEAVY_BLEEDING.search(normalized))
 
 
-def family_of(label: str) -> SafetyFamily | None:
-    """The family of a `safety.*` label, else None."""
-    if not label.startswith(SAFETY_PREFIX):
-        return None
-    return SafetyFamily(label.removeprefix(SAFETY_PREFIX))
-
-
 def can_alarm(family: SafetyFamily, normalized: str, stage: Stage | None) -> bool:
     """Whether this family is an alarm at this stage and in these words (else at most a check)."""
     if stage is Stage.POSTPARTUM and family in PREGNANCY_ONLY:

@@ -25,7 +25,11 @@ def incoming_text() -> Response:
     )
     deployment: Deployment = current_app.extensions["boneline"]
     replies = receive_text(
-        deployment.db.Session, inbound, deployment.texts, loop_rule=deployment.loop_rule
+        deployment.db.Session,
+        inbound,
+        deployment.texts,
+        loop_rule=deployment.loop_rule,
+        loss_follow_up=bool(deployment.settings.CARE_TEAM_LOSS_FOLLOW_UP),
     )
     return twiml_messages(replies, inbound.message_sid)
 

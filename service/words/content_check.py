@@ -14,7 +14,8 @@ from service.words.keywords import TOPIC_PREFIX
 from service.words.segments import GSM7, count_segments, non_gsm7_characters, sms_form
 
 # Segment budget by the id's first part; None = spoken on the phone line, not texted.
-SEGMENT_BUDGETS: Mapping[str, int | None] = {"reminder": 1, "checkin": 1, "voice": None}
+# Scheduled texts (reminders, check-ins, life changes the scheduler sends) fit one segment.
+SEGMENT_BUDGETS: Mapping[str, int | None] = {"reminder": 1, "checkin": 1, "life": 1, "voice": None}
 DEFAULT_SEGMENT_BUDGET = 2
 
 # At least this many different reminder texts per language, so nobody hears a recording on
@@ -164,6 +165,7 @@ def sample_values(
         "second_number": "12",
         # The care-team alert names a person by the last four digits of their number only.
         "last_digits": "0143",
+        "part": max(map(str, (catalog.words(language).get("day_parts") or {}).values()), key=len),
     }
 
 

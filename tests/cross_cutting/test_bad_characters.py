@@ -123,7 +123,7 @@ def test_any_text_is_stored_as_its_storable_form(database: Database, text: str) 
             PHONE,
             stage=Stage.PREGNANT,
             source=EscalationSource.TEXT,
-            family=SafetyFamily.BACK_PAIN,
+            reason=SafetyFamily.BACK_PAIN,
             urgency=Urgency.CALL_CARE_TEAM_TODAY,
             detail=text,
             language="en",

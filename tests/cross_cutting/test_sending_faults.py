@@ -150,7 +150,7 @@ def add_red_flag(database: Database, at: dt.datetime) -> None:
             PATIENT,
             stage=None,
             source=EscalationSource.TEXT,
-            family=SafetyFamily.BACK_PAIN,
+            reason=SafetyFamily.BACK_PAIN,
             urgency=Urgency.CALL_CARE_TEAM_TODAY,
             detail="my back hurts so much",
             language="en",

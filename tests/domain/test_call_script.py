@@ -11,6 +11,7 @@ import pytest
 from service.domain import call_script, phone_menu
 from service.domain.call_plan import AnswerCheckin, Escalate, OptOut, RetryCall
 from service.domain.call_script import ReminderCall, UnknownMessageError, greet, respond
+from service.domain.life import LifeStep
 from service.domain.schedule import CHECK_IN_TEXTS, POOLS
 from service.understanding import SAFETY_TABLE, SafetyFamily
 from service.words.catalog import Catalog
@@ -123,6 +124,8 @@ def test_every_voice_and_phone_text_in_the_catalog_is_used_and_every_used_one_ex
         used |= {node.prompt, node.simple, node.text_id} | ({node.lead} if node.lead else set())
     # Each reminder's and check-in's own voice text is said by its id (`voice.<id>`).
     used |= {f"voice.{i}" for i in catalog.ids("en") if i.startswith(("reminder.", "checkin."))}
+    # What the `life` job sends by call: the voice version of each step's message.
+    used |= {f"voice.{step.value}" for step in LifeStep}
     # The triage table's spoken replies (the phone line says them for what a caller says).
     used |= {rule.voice_id for rule in SAFETY_TABLE.values()}
     used = {i for i in used if i.startswith(("voice.", "phone_text."))}
@@ -135,7 +138,12 @@ def test_every_speech_intent_the_calls_listen_for_has_words_in_both_languages(
     catalog: Catalog,
 ) -> None:
     intents = {intent for _, intent in phone_menu.KEY_INTENTS}
-    for keys in (call_script.REMINDER_KEYS, call_script.CHECKIN_KEYS):
+    for keys in (
+        call_script.REMINDER_KEYS,
+        call_script.CHECKIN_KEYS,
+        call_script.BIRTH_KEYS,
+        call_script.BIRTH_CONFIRM_KEYS,
+    ):
         intents |= {intent for intent, _ in keys.options.values()}
     for language in ("en", "es"):
         assert intents <= set(catalog.keywords(language)), language

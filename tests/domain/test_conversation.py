@@ -135,3 +135,48 @@ def test_born_during_enrollment_skips_to_the_channel_question(keywords: Keywords
 
 def test_born_from_a_stranger_asks_them_to_join(keywords: Keywords) -> None:
     assert ids(respond(Profile(), "BORN", TODAY, keywords)) == ["fallback.not_subscribed"]
+
+
+@pytest.mark.parametrize(
+    ("language", "answer", "due"),
+    [
+        ("en", "I'm 30 weeks", TODAY + dt.timedelta(weeks=10)),
+        ("es", "tengo 30 semanas", TODAY + dt.timedelta(weeks=10)),
+    ],
+)
+def test_weeks_along_become_a_due_date_read_back_for_a_yes(
+    keywords: Keywords, language: str, answer: str, due: dt.date
+) -> None:
+    profile = Profile(
+        status=Status.ENROLLING, enrollment_step="due_date", stage=Stage.PREGNANT, language=language
+    )
+    asked = respond(profile, answer, TODAY, keywords)
+    assert ids(asked) == ["enroll.due_date_check"]
+    assert asked.replies[0].params["date"] == due
+    confirmed = respond(asked.profile, "SI" if language == "es" else "yes", TODAY, keywords)
+    assert ids(confirmed) == ["enroll.ask_channel"]
+    assert (confirmed.profile.due_date, confirmed.profile.enrollment_step) == (due, "channel")
+
+
+def test_a_due_date_just_past_is_asked_about_not_moved_a_year(keywords: Keywords) -> None:
+    profile = Profile(status=Status.ENROLLING, enrollment_step="due_date", stage=Stage.PREGNANT)
+    asked = respond(profile, "I am 41 weeks, due date was Nov 16", TODAY, keywords)
+    assert ids(asked) == ["enroll.due_date_past_check"]
+    assert asked.profile.due_date == dt.date(2026, 11, 16)
+    corrected = respond(asked.profile, "no", TODAY, keywords)
+    assert ids(corrected) == ["enroll.ask_due_date"]
+    assert corrected.profile.due_date is None
+
+
+def test_another_date_instead_of_yes_is_read_as_the_due_date(keywords: Keywords) -> None:
+    profile = Profile(status=Status.ENROLLING, enrollment_step="due_date", stage=Stage.PREGNANT)
+    asked = respond(profile, "8 months", TODAY, keywords)
+    answered = respond(asked.profile, "January 2", TODAY, keywords)
+    assert ids(answered) == ["enroll.ask_channel"]
+    assert answered.profile.due_date == dt.date(2027, 1, 2)
+
+
+def test_birth_date_in_words_during_enrollment(keywords: Keywords) -> None:
+    profile = Profile(status=Status.ENROLLING, enrollment_step="birth_date", language="es")
+    outcome = respond(profile, "hace 2 semanas", TODAY, keywords)
+    assert outcome.profile.birth_date == TODAY - dt.timedelta(weeks=2)

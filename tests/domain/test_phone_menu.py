@@ -18,6 +18,7 @@ from service.domain.call_plan import (
     OptOut,
     Plan,
     SendText,
+    SetDayPart,
     Subscribe,
 )
 from service.domain.phone_menu import NODES, CallState, Said, answer, keypad_date
@@ -73,11 +74,13 @@ def inputs_for(state: CallState, catalog: Catalog) -> list[Said]:
     return tries
 
 
-def explore(texts: Texts, words: dict[str, dict[str, tuple[str, ...]]]) -> dict[str, int]:
+def explore(
+    texts: Texts, words: dict[str, dict[str, tuple[str, ...]]], first: Plan | None = None
+) -> dict[str, int]:
     """Walk every state the menu can reach with every kind of answer; check every TwiML plan."""
     seen: set[str] = set()
     counts = {"states": 0, "plans": 0, "hangups": 0}
-    queue: deque[Plan] = deque([phone_menu.start()])
+    queue: deque[Plan] = deque([first or phone_menu.start()])
     while queue:
         plan = queue.popleft()
         counts["plans"] += 1
@@ -353,6 +356,44 @@ def test_a_hand_made_url_falls_back_to_a_safe_place() -> None:
 def test_a_plan_that_would_hang_up_without_a_word_cannot_be_made() -> None:
     with pytest.raises(BareHangupError):
         Plan()
+
+
+@pytest.mark.parametrize(
+    ("language", "node", "speech", "date"),
+    [
+        ("en", "sub_due_date", "I'm thirty weeks", TODAY + dt.timedelta(weeks=10)),
+        ("es", "sub_due_date", "treinta semanas", TODAY + dt.timedelta(weeks=10)),
+        ("en", "sub_due_date", "the fifth of June", dt.date(2027, 6, 5)),
+        ("en", "sub_birth_date", "last Tuesday", dt.date(2026, 11, 17)),
+        ("es", "sub_birth_date", "hace dos semanas", dt.date(2026, 11, 9)),
+    ],
+)
+def test_spoken_dates_use_the_same_reader_as_texts_and_are_read_back(
+    language: str,
+    node: str,
+    speech: str,
+    date: dt.date,
+    words: dict[str, dict[str, tuple[str, ...]]],
+) -> None:
+    stage = "pregnant" if node == "sub_due_date" else "postpartum"
+    plan = step(CallState(node, language, stage=stage), words, speech=speech)
+    confirm = state_of(plan)
+    assert (confirm.node, confirm.date) == ("sub_date_confirm", date)
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_the_change_menu_takes_keys_and_words_and_every_change_is_recorded(
+    language: str, texts: Texts, words: dict[str, dict[str, tuple[str, ...]]]
+) -> None:
+    counts = explore(texts, words, phone_menu.arrive(CallState("change", language)))
+    assert counts["states"] > 20
+    member = answer(CallState("main", language), Said(digits="3"), TODAY, words, member=True)
+    assert state_of(member).node == "change"
+    stranger = answer(CallState("main", language), Said(digits="3"), TODAY, words)
+    assert state_of(stranger).node == "sub_stage"
+    evening = step(CallState("chg_time", language), words, digits="3")
+    assert evening.effects == (SetDayPart("evening", language),)
+    assert state_of(evening).node == "main"
 
 
 @pytest.mark.parametrize(

@@ -105,7 +105,7 @@ def test_run_starts_the_scheduler_jobs_then_serves_and_stops_cleanly_on_ctrl_c(
     def serve(app: Flask, host: str, port: int, use_reloader: bool) -> None:
         scheduler = seen["scheduler"]
         assert isinstance(scheduler, BackgroundScheduler) and scheduler.running
-        assert {job.id for job in scheduler.get_jobs()} == {"plan", "send", "housekeeping"}
+        assert {job.id for job in scheduler.get_jobs()} == {"plan", "life", "send", "housekeeping"}
         seen["served"] = (host, port, use_reloader)
         raise KeyboardInterrupt
 
@@ -277,6 +277,29 @@ def test_the_readmes_twiml_example_is_what_the_service_answers(tmp_path: Path) -
         answer = client.post("/sms", data=form)
     assert answer.get_data(as_text=True) == shown.group(1)
     app.extensions["boneline"].db.dispose()
+
+
+@pytest.mark.parametrize("walk", ["### A birth nobody reported", "### A loss"])
+def test_the_readmes_life_change_walk_throughs_are_exactly_what_simulate_prints(
+    walk: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index(walk) :]
+    script = re.search(r"printf '([^']*)'", section)
+    start = re.search(r"--start (\S+)", section)
+    care_team = re.search(r"CARE_TEAM_PHONE=(\S+)", section.split("```text")[0])
+    shown = re.search(r"```text\n(.*?)\n```", section, re.DOTALL)
+    assert script and start and shown
+    for name in ("DATABASE_URL", "CARE_TEAM_WEBHOOK_URL", "PROGRAM_NAME", "ORGANIZATION_NAME"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("CARE_TEAM_PHONE", care_team.group(1) if care_team else "")
+    result = CliRunner().invoke(
+        main,
+        ["simulate", "--start", start.group(1)],
+        input=script.group(1).replace("\\n", "\n"),
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.rstrip("\n") == shown.group(1)
 
 
 def test_tick_plans_the_tips_of_each_stage_track_and_breastfeeding_as_the_schedule_says(

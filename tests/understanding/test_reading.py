@@ -48,6 +48,12 @@ def test_a_shared_compliance_word_keeps_the_persons_language(model: Model) -> No
     assert understand("STOP", language="en", model=model).language == "en"
 
 
+def test_a_shared_answer_word_keeps_the_persons_language(model: Model) -> None:
+    assert understand("OK", language="es", model=model).language == "es"
+    assert understand("OK", language="en", model=model).language == "en"
+    assert understand("SI", language="en", model=model).language == "es"
+
+
 def test_stop_inside_a_sentence_is_not_an_opt_out(model: Model) -> None:
     assert read(model, "my back pain wont stop").kind is not ReadingKind.COMPLIANCE
 

@@ -170,12 +170,15 @@ def test_language_switch_mid_enrollment_asks_the_same_question_in_spanish(
     assert text(twilio_post, "english")[0] == "OK, your texts will now be in English."
 
 
-def test_a_due_date_in_the_past_is_asked_again(twilio_post: TwilioPost) -> None:
+def test_a_due_date_long_past_is_asked_again_and_one_just_past_is_asked_about(
+    twilio_post: TwilioPost,
+) -> None:
     text(twilio_post, "JOIN")
     text(twilio_post, "1")
-    assert "That day has passed" in text(twilio_post, "yesterday")[0]
+    assert "That day has passed" in text(twilio_post, "a month ago")[0]
     # (A word the model cannot place may also get what to do if a warning sign is happening.)
     assert "could not read" in text(twilio_post, "banana")[-1]
+    assert "still pregnant, reply YES" in text(twilio_post, "yesterday")[0]
 
 
 def test_a_birth_date_in_the_future_or_over_a_year_ago_is_asked_again(

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from service.domain.phone_menu import NODES, SPOKEN_ONLY_TOPICS
+from service.domain.phone_menu import MEMBER_NODES, NODES, SPOKEN_ONLY_TOPICS
 from service.domain.vocabulary import (
     Channel,
     ConsentAction,
@@ -24,7 +24,8 @@ from service.domain.vocabulary import (
 from service.store.models import ConsentEvent, Escalation, Message, Subscriber
 from service.words.catalog import Catalog
 from tests.conftest import PUBLIC_BASE_URL, TwilioPost, twilio_signature
-from tests.support.reminder_helpers import planned_rows
+from tests.support.reminder_helpers import add_subscriber, planned_rows
+from tests.support.sms_helpers import person_today
 from tests.support.voice_helpers import (
     CALLER,
     Heard,
@@ -161,8 +162,11 @@ def test_every_menu_path_can_be_walked_by_keys_or_by_words(
             queue.append(press(twilio_post, result.action, **answer))
     reached = {dict(parse_qsl(urlsplit(action).query))["node"] for action in visited}
     spoken_only = {f"topic_{topic}" for topic in SPOKEN_ONLY_TOPICS}  # reached by saying them
-    # A caller we never sent a reminder to hears that there is none (tested below).
-    assert reached == set(NODES) - {"language", "offer", "last_reminder"} - spoken_only
+    # A caller we never sent a reminder to hears that there is none (tested below); the change
+    # menu is for members (`test_a_member_changes_reminders_by_phone...`).
+    assert reached == (
+        set(NODES) - {"language", "offer", "last_reminder"} - set(MEMBER_NODES) - spoken_only
+    )
     assert hangups >= 3
     for said in heard_languages(twilio_post, main.action):
         assert said == f"{language}-US"
@@ -507,3 +511,49 @@ def test_five_in_the_main_menu_plays_the_last_reminder_we_sent(
     assert sent.body.startswith("BoneLine: ") and sent.status == MessageStatus.WAITING
     nothing = press(twilio_post, main, digits="5")
     assert catalog.template("voice.last_reminder.none", language) in nothing.text
+
+
+@pytest.mark.parametrize(
+    ("language", "sign_up", "calls", "pause"),
+    [
+        ("en", "Change my reminders.", "Phone calls.", "Pause."),
+        ("es", "Cambiar.", "Llamadas.", "Pausa."),
+    ],
+)
+def test_a_member_changes_reminders_by_phone_without_signing_up_again(
+    app: Flask, twilio_post: TwilioPost, language: str, sign_up: str, calls: str, pause: str
+) -> None:
+    database = app.extensions["boneline"].db
+    add_subscriber(
+        database, CALLER, language=language, due_date=dt.date.today() + dt.timedelta(days=90)
+    )
+    change = press(twilio_post, f"/voice/menu?lang={language}&node=main", digits="3")
+    assert node_of(change) == "change"
+    channel = press(twilio_post, change.action, digits="2")
+    back = press(twilio_post, channel.action, speech=calls)
+    assert node_of(back) == "main"
+    main = press(twilio_post, back.action, digits="3")
+    paused = press(twilio_post, press(twilio_post, main.action, digits="3").action, speech=pause)
+    assert node_of(paused) == "main"
+    [person] = rows(app, Subscriber)
+    assert (person.channel, person.status) == (Channel.VOICE, Status.PAUSED)
+    actions = [event.action for event in rows(app, ConsentEvent)]
+    assert actions == [ConsentAction.CHANNEL, ConsentAction.PAUSE]
+    assert all(event.channel == "voice" for event in rows(app, ConsentEvent))
+
+
+def test_a_member_gives_a_new_due_date_by_phone_read_back_first(
+    app: Flask, twilio_post: TwilioPost
+) -> None:
+    database = app.extensions["boneline"].db
+    add_subscriber(database, CALLER, due_date=dt.date.today() + dt.timedelta(days=90))
+    change = press(twilio_post, "/voice/menu?lang=en&node=main", digits="3")
+    stage = press(twilio_post, change.action, digits="1")
+    date = press(twilio_post, stage.action, digits="1")
+    read_back = press(twilio_post, date.action, speech="thirty weeks")
+    assert "We heard" in read_back.text
+    done = press(twilio_post, read_back.action, digits="1")
+    assert node_of(done) == "main"
+    [person] = rows(app, Subscriber)
+    assert person.due_date == person_today(CALLER) + dt.timedelta(weeks=10)
+    assert rows(app, ConsentEvent) == []

@@ -6,8 +6,8 @@ breathing, bleeding, self_harm, ...); the old keyword reasons become their famil
 heavy_bleeding -> bleeding). escalations.urgency: call_911 or call_care_team_today, as the
 reply said; old rows get their family's urgency.
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-02 04:00:00
 """
 
@@ -16,8 +16,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0012"
-down_revision: str | None = "0011"
+revision: str = "0013"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
