@@ -18,6 +18,7 @@ from typing import Any
 from scheduler.planning import window_zones
 from service.domain.clock import local_date
 from service.domain.life import (
+    Candidates,
     LifeEvent,
     LifeProfile,
     LifeStep,
@@ -34,6 +35,7 @@ from service.store.db import Database
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 5_000
+LATEST_OFFSET = dt.timedelta(hours=14)
 
 
 @dataclass
@@ -52,7 +54,9 @@ def run_life(database: Database, windows: SendWindows, now: dt.datetime) -> Life
     report = LifeReport()
     with database.engine.connect() as connection:
         planned_days = planned.planned_zone_days(connection, (now - dt.timedelta(days=2)).date())
-    for page in planned.life_pages(database, PAGE_SIZE):
+    # The latest local date anywhere (UTC+14): no one can be owed anything later than that.
+    candidates = Candidates((now + LATEST_OFFSET).date())
+    for page in planned.life_pages(database, PAGE_SIZE, candidates):
         for row in page:
             today = local_date(row.time_zone, now)
             # Only on a slot day, once that day is planned (paused people have no tip to wait

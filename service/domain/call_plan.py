@@ -96,6 +96,23 @@ class NotYet:
 
 
 @dataclass(frozen=True)
+class ReportLoss:
+    """A member says by phone that they lost their baby (`follow_up`: the care team is told)."""
+
+    language: str
+    evidence: str
+    follow_up: bool = True
+
+
+@dataclass(frozen=True)
+class KeepSelfCare:
+    """After a loss, the member chose bone health tips just for themselves."""
+
+    language: str
+    evidence: str
+
+
+@dataclass(frozen=True)
 class ChangeDate:
     """A member gives a new due date (pregnant) or birth date (postpartum) by phone."""
 
@@ -158,6 +175,8 @@ Effect = (
     | Pause
     | Resume
     | SetDayPart
+    | ReportLoss
+    | KeepSelfCare
     | RetryCall
 )
 

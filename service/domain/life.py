@@ -111,6 +111,29 @@ def life_step(person: LifeProfile, today: dt.date) -> LifeStep | None:
     return None
 
 
+@dataclass(frozen=True)
+class Candidates:
+    """Who may be owed something on `latest` (the latest local date anywhere): the only rows
+    the `life` job needs to read, so a pass reads a few rows, not every subscriber."""
+
+    latest: dt.date
+
+    @property
+    def pause_over_before(self) -> dt.date:
+        """A pause whose last day is before this may have ended."""
+        return self.latest
+
+    @property
+    def due_on_or_before(self) -> dt.date:
+        """A due date on or before this may call for the birth question (or the assumption)."""
+        return self.latest - dt.timedelta(days=BIRTH_QUESTION_DAYS)
+
+    @property
+    def ended_before(self) -> dt.date:
+        """A birth or loss before this may have reached the program's end (a year at least)."""
+        return self.latest - dt.timedelta(days=365)
+
+
 # Local hours of each part of the day; the send window still bounds them.
 DAY_PARTS: Mapping[DayPart, tuple[dt.time, dt.time]] = {
     DayPart.MORNING: (dt.time(8), dt.time(12)),

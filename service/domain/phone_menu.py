@@ -23,10 +23,12 @@ from service.domain.call_plan import (
     ChangeDate,
     Effect,
     Escalate,
+    KeepSelfCare,
     Line,
     OptOut,
     Pause,
     Plan,
+    ReportLoss,
     Resume,
     SendText,
     SetDayPart,
@@ -384,6 +386,17 @@ NODES: dict[str, Node] = {
             "3": Option("voice_evening", action="day_part", sets={"about": "evening"}),
         },
     ),
+    # After a member says they lost their baby: bone tips just for them, or stop everything.
+    "loss_choice": Node(
+        prompt="voice.loss.choice",
+        simple="voice.loss.choice_simple",
+        text_id="phone_text.menu",
+        kind="question",
+        options={
+            "1": Option("voice_yes", action="keep_self_care"),
+            "2": Option("voice_no", action="opt_out"),
+        },
+    ),
     "stop": Node(
         prompt="voice.stop.ask",
         simple="voice.stop.ask_simple",
@@ -400,7 +413,7 @@ NODES: dict[str, Node] = {
 }
 
 # Reached only by people already signed up (main menu 3 for a member).
-MEMBER_NODES = ("change", "chg_channel", "chg_pause", "chg_time")
+MEMBER_NODES = ("change", "chg_channel", "chg_pause", "chg_time", "loss_choice")
 
 # The disclosure a caller agrees to, and the words that confirm a stop: kept in the consent log.
 SUBSCRIBE_DISCLOSURE = "voice.subscribe.disclosure"
@@ -431,6 +444,8 @@ def answer(
             return warning
     if node.reader is not None:
         return READERS[node.reader](turn)
+    if state.node == "main" and said.speech and _said_loss(turn):
+        return _loss_heard(turn, member)
     key = chosen_key(turn, node)
     if key == REPEAT_KEY:
         return arrive(state)
@@ -671,6 +686,35 @@ def _last_reminder(turn: Turn, option: Option) -> Plan:
     return arrive(dataclasses.replace(state, node="last_reminder", message=turn.last_reminder))
 
 
+def _said_loss(turn: Turn) -> bool:
+    """Whether the caller said they lost their baby ("I lost my baby", "perdí a mi bebé")."""
+    spoken = f" {normalize(turn.said.speech)} "
+    return any(
+        f" {phrase} " in spoken
+        for language in LANGUAGES
+        for phrase in turn.words.get(language, {}).get("loss_phrases", ())
+        if phrase
+    )
+
+
+def _loss_heard(turn: Turn, member: bool) -> Plan:
+    """A loss: kind words; a member's baby messages stop at once and they choose what next."""
+    state = turn.state
+    main = CallState(node="main", language=state.language)
+    if not member:
+        return arrive(main, _lines("voice.loss.sorry_short", main))
+    choosing = CallState(node="loss_choice", language=state.language)
+    plan = arrive(choosing, _lines("voice.loss.sorry", choosing))
+    return dataclasses.replace(plan, effects=(ReportLoss(state.language, turn.said.evidence),))
+
+
+def _keep_self_care(turn: Turn, option: Option) -> Plan:
+    """After a loss: bone health tips just for them."""
+    state = turn.state
+    effect = KeepSelfCare(state.language, turn.said.evidence)
+    return goodbye(state, _lines("voice.loss.keep", state), (effect,))
+
+
 def _date_right(turn: Turn, option: Option) -> Plan:
     """The date read back is right: on to the channel, or (changing) the change is made."""
     state = turn.state
@@ -715,6 +759,7 @@ def _day_part(turn: Turn, option: Option) -> Plan:
 ACTIONS: dict[str, Callable[[Turn, Option], Plan]] = {
     "last_reminder": _last_reminder,
     "date_right": _date_right,
+    "keep_self_care": _keep_self_care,
     "change_channel": _change_channel,
     "pause": _pause,
     "resume": _resume,

@@ -18,11 +18,13 @@ from service.domain.call_plan import (
     ChangeChannel,
     ChangeDate,
     Escalate,
+    KeepSelfCare,
     NotYet,
     OptOut,
     Pause,
     Plan,
     ReportBirth,
+    ReportLoss,
     Resume,
     RetryCall,
     SendText,
@@ -31,7 +33,7 @@ from service.domain.call_plan import (
 )
 from service.domain.clock import local_date, utcnow
 from service.domain.conversation import MEMBERS
-from service.domain.life import LifeEvent, next_status, pause_until
+from service.domain.life import FOLLOW_UP_REASON, LifeEvent, next_status, pause_until
 from service.domain.phones import local_time_zone, mask
 from service.domain.vocabulary import (
     Channel,
@@ -39,8 +41,10 @@ from service.domain.vocabulary import (
     ConsentChannel,
     DayPart,
     EscalationSource,
+    PendingQuestion,
     Stage,
     Status,
+    Track,
 )
 from service.flows.replanning import reach_of, refit_planned
 from service.store import call_steps, consent, escalations, messages, planned, subscribers
@@ -82,8 +86,13 @@ def answer_menu(
     turn: CallTurn,
     query: dict[str, str],
     now: dt.datetime | None = None,
+    loss_follow_up: bool = True,
 ) -> Plan:
-    """The next step of an inbound call; a hidden number can only listen."""
+    """The next step of an inbound call; a hidden number can only listen.
+
+    `loss_follow_up` (CARE_TEAM_LOSS_FOLLOW_UP): whether a loss told by phone is also a
+    follow-up for the care team.
+    """
     now = now or utcnow()
     state = phone_menu.CallState.from_query(query)
     today = local_date(local_time_zone(turn.phone, turn.zip_code), now)
@@ -96,6 +105,14 @@ def answer_menu(
             last_reminder = planned.last_sent_message_id(session, turn.phone)
         member = _is_member(sessions, turn.phone)
     plan = phone_menu.answer(state, said, today, texts.spoken_keywords, last_reminder, member)
+    if not loss_follow_up:
+        effects = tuple(
+            dataclasses.replace(effect, follow_up=False)
+            if isinstance(effect, ReportLoss)
+            else effect
+            for effect in plan.effects
+        )
+        plan = dataclasses.replace(plan, effects=effects)
     if plan.effects and not turn.phone:
         if all(isinstance(effect, Escalate) for effect in plan.effects):
             # A hidden number still hears what to do; nobody could call it back.
@@ -473,6 +490,88 @@ def _retry_call(
     )
 
 
+def _report_loss(
+    session: DbSession,
+    caller: Any,
+    effect: ReportLoss,
+    turn: CallTurn,
+    texts: Texts,
+    now: dt.datetime,
+) -> None:
+    """A loss told by phone: every baby message stops now, the consent log keeps it, and the
+    care team may follow up; the person then chooses (by key, or by text: 1 or 2)."""
+    status = next_status(caller.status, LifeEvent.LOSS) if caller is not None else None
+    if status is None:
+        return
+    changes: dict[str, object] = {
+        "status": status,
+        "paused_until": None,
+        "loss_on": local_date(caller.time_zone, now),
+        "track": Track.SELF_CARE,
+        "breastfeeding": None,
+        "pending_question": PendingQuestion.LOSS_CHOICE,
+        "pending_options": None,
+        "pending_asked_at": now,
+    }
+    _change(session, caller, changes, now)
+    consent.record_consent(
+        session,
+        caller.id,
+        turn.phone,
+        ConsentAction.LOSS,
+        channel=ConsentChannel.VOICE,
+        disclosure_id="voice.loss.sorry",
+        disclosure_version=texts.catalog.version("voice.loss.sorry", effect.language),
+        language=effect.language,
+        evidence=f"{effect.evidence} (call {turn.call_sid})",
+        now=now,
+    )
+    if effect.follow_up:
+        escalations.record_escalation(
+            session,
+            caller.id,
+            turn.phone,
+            stage=caller.stage,
+            source=EscalationSource.CALL,
+            reason=FOLLOW_UP_REASON,
+            detail=f"told us of a loss (call {turn.call_sid})",
+            language=effect.language,
+            now=now,
+        )
+
+
+def _keep_self_care(
+    session: DbSession,
+    caller: Any,
+    effect: KeepSelfCare,
+    turn: CallTurn,
+    texts: Texts,
+    now: dt.datetime,
+) -> None:
+    """After a loss: bone tips just for them (an opt-in to the offer they heard)."""
+    status = next_status(caller.status, LifeEvent.KEEP_SELF_CARE) if caller is not None else None
+    if status is None or caller.loss_on is None:
+        return
+    changes: dict[str, object] = {
+        "status": status,
+        "pending_question": None,
+        "pending_asked_at": None,
+    }
+    _change(session, caller, changes, now)
+    consent.record_consent(
+        session,
+        caller.id,
+        turn.phone,
+        ConsentAction.OPT_IN,
+        channel=ConsentChannel.VOICE,
+        disclosure_id="voice.loss.sorry",
+        disclosure_version=texts.catalog.version("voice.loss.sorry", effect.language),
+        language=effect.language,
+        evidence=f"{effect.evidence} (call {turn.call_sid})",
+        now=now,
+    )
+
+
 # Each effect's recorder, by the effect's type.
 EFFECTS: dict[type[Any], Callable[..., None]] = {
     Subscribe: _subscribe,
@@ -488,4 +587,6 @@ EFFECTS: dict[type[Any], Callable[..., None]] = {
     Resume: _resume,
     SetDayPart: _set_day_part,
     RetryCall: _retry_call,
+    ReportLoss: _report_loss,
+    KeepSelfCare: _keep_self_care,
 }

@@ -44,7 +44,10 @@ def menu_answer() -> Response:
     here = deployment()
     query = request.args.to_dict()
     turn = _turn(_caller(), zip_code())
-    return _twiml(call_step.answer_menu(here.db.Session, here.texts, turn, query))
+    follow_up = bool(here.settings.CARE_TEAM_LOSS_FOLLOW_UP)
+    return _twiml(
+        call_step.answer_menu(here.db.Session, here.texts, turn, query, loss_follow_up=follow_up)
+    )
 
 
 @bp.post("/reminder")

@@ -557,3 +557,36 @@ def test_a_member_gives_a_new_due_date_by_phone_read_back_first(
     [person] = rows(app, Subscriber)
     assert person.due_date == person_today(CALLER) + dt.timedelta(weeks=10)
     assert rows(app, ConsentEvent) == []
+
+
+@pytest.mark.parametrize(
+    ("language", "loss", "keep"),
+    [("en", "I lost my baby", {"digits": "1"}), ("es", "Perdí a mi bebé", {"speech": "Sí"})],
+)
+def test_a_member_who_tells_the_phone_line_of_a_loss_stops_baby_messages_and_chooses(
+    app: Flask, twilio_post: TwilioPost, language: str, loss: str, keep: dict[str, str]
+) -> None:
+    database = app.extensions["boneline"].db
+    add_subscriber(
+        database, CALLER, language=language, due_date=dt.date.today() + dt.timedelta(days=90)
+    )
+    heard = press(twilio_post, f"/voice/menu?lang={language}&node=main", speech=loss)
+    assert node_of(heard) == "loss_choice"
+    [person] = rows(app, Subscriber)
+    assert (person.status, person.track) == (Status.PAUSED, "self_care")
+    [follow_up] = rows(app, Escalation)
+    assert (follow_up.reason, follow_up.source) == ("loss_follow_up", "call")
+    kept = press(twilio_post, heard.action, **keep)
+    assert kept.hangs_up
+    [person] = rows(app, Subscriber)
+    assert person.status == Status.ACTIVE and person.loss_on is not None
+    actions = [event.action for event in rows(app, ConsentEvent)]
+    assert actions == [ConsentAction.LOSS, ConsentAction.OPT_IN]
+
+
+def test_a_stranger_who_tells_the_phone_line_of_a_loss_hears_kind_words_only(
+    app: Flask, twilio_post: TwilioPost
+) -> None:
+    heard = press(twilio_post, "/voice/menu?lang=en&node=main", speech="we lost our baby")
+    assert node_of(heard) == "main" and "so sorry" in heard.text
+    assert rows(app, Subscriber) == [] and rows(app, Escalation) == []
