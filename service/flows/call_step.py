@@ -534,6 +534,7 @@ def _report_loss(
             stage=caller.stage,
             source=EscalationSource.CALL,
             reason=FOLLOW_UP_REASON,
+            urgency=None,
             detail=f"told us of a loss (call {turn.call_sid})",
             language=effect.language,
             now=now,
