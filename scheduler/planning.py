@@ -75,6 +75,7 @@ def plan(
     if not dry_run and all((zone, local_date(zone, now)) in done for zone in zones):
         return report
     today_by_zone: dict[str, dt.date | None] = {}
+    taken = planned.life_days(database, now - dt.timedelta(days=2))
     for page in planned.reachable_pages(database, page_size):
         rows = []
         for row in page:
@@ -88,7 +89,7 @@ def plan(
             if key in done:
                 continue
             count = report.zones.setdefault(key, 0)
-            new_row = _plan_one(row, today, windows)
+            new_row = None if today in taken.get(row.id, ()) else _plan_one(row, today, windows)
             if new_row is not None:
                 rows.append(new_row)
                 report.zones[key] = count + 1

@@ -39,6 +39,8 @@ PLAN_RUNS = cast(sa.Table, PlanRun.__table__)
 _SUBSCRIBERS = subscribers.SUBSCRIBERS
 
 ALERT_ITEM = "alert.care_team"
+# Life-change messages (`domain.life.LifeStep`) each take a person's slot of the day.
+LIFE_PREFIX = "life."
 # A follow-up that is not urgent (a loss) says so instead of "needs a call back today".
 ALERT_ITEMS = {FOLLOW_UP_REASON: "alert.care_team_follow_up"}
 CARE_TEAM_LANGUAGE = "en"
@@ -145,6 +147,22 @@ PROFILE_COLUMNS = (
     _SUBSCRIBERS.c.track,
 )
 PROFILE_FIELDS = slice(4, 4 + len(PROFILE_COLUMNS))
+
+
+def life_days(database: Database, since: dt.datetime) -> dict[int, set[dt.date]]:
+    """The days since `since` on which a life change took a person's slot (a pause's welcome
+    back, the goodbye...): those days they get nothing else. Read once per planning pass."""
+    query = sa.select(PLANNED.c.subscriber_id, PLANNED.c.local_date).where(
+        # The (status, send_at) index finds recent rows; few of them are life changes.
+        PLANNED.c.status.in_(list(PlanStatus)),
+        PLANNED.c.send_at >= since,
+        PLANNED.c.item_key.startswith(LIFE_PREFIX),
+    )
+    days: dict[int, set[dt.date]] = {}
+    with database.engine.connect() as connection:
+        for subscriber_id, day in connection.execute(query):
+            days.setdefault(subscriber_id, set()).add(day)
+    return days
 
 
 def reachable_pages(database: Database, page_size: int) -> Iterator[list[Any]]:

@@ -162,6 +162,12 @@ def test_a_pause_ends_by_itself_with_a_one_line_welcome_back(
         back += dt.timedelta(days=1)
     assert "tenerle de vuelta" in tick(back)  # type: ignore[operator]
     assert person(database).status is Status.ACTIVE
+    # The welcome back is that day's one message: no tip planned beside it.
+    with database.Session() as session:
+        that_day = session.scalars(
+            sa.select(PlannedMessage.item_key).where(PlannedMessage.local_date == back)
+        ).all()
+    assert that_day == ["life.welcome_back"]
 
 
 def test_the_program_ends_with_a_goodbye_and_later_texts_still_get_answers(
