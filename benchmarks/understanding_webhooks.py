@@ -124,7 +124,11 @@ def run(line: Line, split: str, enrolled: bool) -> dict[str, collections.Counter
         alarm = line.escalations(phone) > escalated_before
         safety_reply = alarm or any(i.startswith(("safety", "checkin_reply.pain")) for i in ids)
         family = label.split(".")[0]
-        if SHOW and label.startswith(SHOW) and (alarm or not ids or any("not_understood" in i for i in ids)):
+        if (
+            SHOW
+            and label.startswith(SHOW)
+            and (alarm or not ids or any("not_understood" in i for i in ids))
+        ):
             print(f"  {label} {'ALARM ' if alarm else ''}{ids} <- {body}")
         tally = counts[family]
         tally["messages"] += 1
@@ -167,7 +171,9 @@ def main() -> int:
     """Run held-out and benign (and blind with --blind), enrolled and as strangers."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--blind", action="store_true", help="also the blind set (report only)")
-    parser.add_argument("--show", default="", help="print misread messages of labels with this prefix")
+    parser.add_argument(
+        "--show", default="", help="print misread messages of labels with this prefix"
+    )
     options = parser.parse_args()
     global SHOW
     SHOW = options.show

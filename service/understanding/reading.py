@@ -27,6 +27,7 @@ from service.understanding.triage import (
     Triage,
     can_alarm,
     decide,
+    named_severe_sign,
     not_a_report,
 )
 from service.words.catalog import default_catalog
@@ -140,6 +141,18 @@ def interpret(
         label, keyword_language = keyword
         kind = _KIND_BY_PREFIX[label.split(".", 1)[0]]
         return Understanding(kind, label, 1.0, language=keyword_language or detected)
+    severe = named_severe_sign(normalized)
+    if severe is not None and can_alarm(severe, normalized, stage):
+        index = labels.index(SAFETY_PREFIX + severe)
+        return Understanding(
+            ReadingKind.SAFETY,
+            labels[index],
+            float(probabilities[index]),
+            None,
+            0.0,
+            SAFETY_TABLE[severe],
+            detected,
+        )
     order = [int(index) for index in np.argsort(-probabilities, kind="stable")]
     safety_rows = [index for index in order if labels[index].startswith(SAFETY_PREFIX)]
     other_rows = [index for index in order if not labels[index].startswith(SAFETY_PREFIX)]
@@ -252,6 +265,8 @@ _ENGLISH = frozenset(
             "pain hi hello thanks thank yes please will should about for with this that are am",
             "was need much many take pills bones pregnant milk there get got just been after",
             "before week weeks day today does did hurts hurt feel still when why which",
+            "want die kill myself fell fall bleeding blood fever head headache water broke",
+            "cant walk move stomach belly chest breathe breathing dizzy passed out help",
         )
     ).split()
 )
@@ -262,6 +277,8 @@ _SPANISH = frozenset(
             "gracias si muy duele dolor espalda como cuando del al se le lo pero esta favor",
             "tomar rompio cuanto cuanta necesito calcio vitamina huesos embarazada pastillas",
             "leche hay son tiene tomo puede hago ya bien mal semana semanas dia dias siento",
+            "quiero morir matarme vivir nada me no mas caer cai sangre sangrando fiebre cabeza",
+            "agua fuente contracciones nacio perdi hijo hija ayuda estomago barriga caminar",
         )
     ).split()
 )

@@ -130,11 +130,14 @@ class Thresholds:
 # red flag costs 30 needless checks, a needless alarm (911 and an alert) 10, and a warning sign
 # with a check but no alert 3.
 THRESHOLDS = Thresholds(
-    alarm=0.35, alarm_cued=0.6, check=0.05, check_cued=0.05, lead=1.0, lead_cued=0.9
+    alarm=0.35, alarm_cued=0.6, check=0.05, check_cued=0.1, lead=1.0, lead_cued=0.9
 )
 MISSED_RED_FLAG_COST = 30.0
 NEEDLESS_ALARM_COST = 10.0
-NEEDLESS_CHECK_COST = 1.0
+# A check tells a person who asked something harmless what to do "if" a sign is happening, often
+# naming 911: worth avoiding twice as much as a plain extra text (with 1, a fifth of the benign
+# look-alikes got one; with 2 out-of-fold misses grow by 11 of 5,000 and the held-out recall stays).
+NEEDLESS_CHECK_COST = 2.0
 # A warning sign that got a check but no alarm still says what to do, but the care team is not
 # told: as bad as a needless alarm.
 MISSING_ALERT_COST = 3.0
@@ -185,7 +188,7 @@ _QUESTION_START = re.compile(
 )
 # "no" alone is no cue: in Spanish it is in most reports ("no puedo respirar", "no se mueve").
 _NEGATION = _words(
-    r"no (?:more )?(?:back )?(?:pain|bleeding|blood|fever|problems?|issues?|contractions)",
+    r"no (?:\w+ ){0,2}(?:pain|bleeding|blood|fever|problems?|issues?|contractions)",
     r"not",
     r"never",
     r"dont",
@@ -271,6 +274,51 @@ _HEAVY_BLEEDING = _words(
     r"no para",
     r"no se detiene",
 )
+
+
+# Pain said to be severe, in a named place: a report the model must never read as a topic
+# ("I have severe back pain" is the program's first warning sign, however the model leans).
+_SEVERE = _words(
+    r"severe\w*",
+    r"terribl[ey]",
+    r"horribl[ey]",
+    r"unbearabl[ey]",
+    r"excruciating",
+    r"agoniz\w*",
+    r"worst",
+    r"awful",
+    r"extreme\w*",
+    r"(?:really|so|very|too) bad",
+    r"(?:can t|cant|cannot|can not) (?:walk|move|stand|sit|get up|get out of bed|breathe)",
+    r"insoportable",
+    r"terrible",
+    r"horrible",
+    r"(?:muy|bien|super) fuerte",
+    r"fuertisim[oa]",
+    r"no aguanto",
+    r"no (?:puedo|pudo) (?:caminar|moverme|mover|pararme|levantarme|sentarme)",
+)
+_SEVERE_PLACES = (
+    (SafetyFamily.BACK_PAIN, _words(r"back", r"spine", r"backbone", r"espalda", r"columna")),
+    (SafetyFamily.HEADACHE_VISION, _words(r"headache", r"migraine", r"cabeza", r"jaqueca")),
+    (
+        SafetyFamily.BELLY_PAIN,
+        _words(r"belly", r"stomach", r"abdomen", r"tummy", r"barriga", r"panza", r"vientre"),
+    ),
+    # "pecho" is breast as well as chest in Spanish, so only the English word counts here.
+    (SafetyFamily.CHEST_PAIN, _words(r"chest")),
+)
+
+
+def named_severe_sign(normalized: str) -> SafetyFamily | None:
+    """The family of pain reported as severe in a named place ("severe back pain", "me duele la
+    espalda, no puedo caminar"), or None; questions, denials and past states never count."""
+    if not _SEVERE.search(normalized) or not_a_report(normalized) or resolved(normalized):
+        return None
+    for family, place in _SEVERE_PLACES:
+        if place.search(normalized):
+            return family
+    return None
 
 
 def not_a_report(normalized: str) -> bool:

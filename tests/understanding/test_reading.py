@@ -242,3 +242,41 @@ def test_language_is_given_only_when_clear(
     model: Model, message: str, language: str | None
 ) -> None:
     assert read(model, message).language == language
+
+
+@pytest.mark.parametrize(
+    ("message", "family"),
+    [
+        ("I have severe back pain", SafetyFamily.BACK_PAIN),
+        ("severe back pain", SafetyFamily.BACK_PAIN),
+        ("my back hurts so bad i cant walk", SafetyFamily.BACK_PAIN),
+        ("me duele la espalda muy fuerte", SafetyFamily.BACK_PAIN),
+        ("dolor de espalda insoportable", SafetyFamily.BACK_PAIN),
+        ("worst headache of my life", SafetyFamily.HEADACHE_VISION),
+        ("my stomach hurts so bad", SafetyFamily.BELLY_PAIN),
+    ],
+)
+def test_pain_said_to_be_severe_in_a_named_place_is_an_alarm(
+    model: Model, message: str, family: SafetyFamily
+) -> None:
+    reading = read(model, message, Stage.PREGNANT)
+    assert reading.kind is ReadingKind.SAFETY
+    assert reading.safety is not None and reading.safety.family is family
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "is severe back pain normal?",
+        "my back was terrible yesterday but fine now",
+        "no severe back pain, just tired",
+        "¿es normal un dolor de espalda muy fuerte?",
+    ],
+)
+def test_severe_pain_asked_about_denied_or_gone_is_no_alarm(model: Model, message: str) -> None:
+    assert read(model, message, Stage.PREGNANT).kind is not ReadingKind.SAFETY
+
+
+@pytest.mark.parametrize(("message", "language"), [("quiero morir", "es"), ("I want to die", "en")])
+def test_short_reports_carry_their_language(model: Model, message: str, language: str) -> None:
+    assert read(model, message).language == language
