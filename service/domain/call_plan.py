@@ -9,6 +9,8 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from service.understanding import SafetyRule
+
 
 @dataclass(frozen=True)
 class Line:
@@ -62,9 +64,9 @@ class OptOut:
 
 @dataclass(frozen=True)
 class Escalate:
-    """Record a red flag for the care team."""
+    """Record a warning sign for the care team: the triage table's row for it."""
 
-    reason: str
+    rule: SafetyRule
     detail: str
     language: str
 

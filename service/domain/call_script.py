@@ -27,6 +27,14 @@ from service.domain.call_plan import (
 )
 from service.domain.dates import birth_date_problem, read_birth_date
 from service.domain.phone_menu import keypad_date
+from service.domain.reading import read
+from service.domain.vocabulary import Stage
+from service.understanding import (
+    SAFETY_TABLE,
+    ReadingKind,
+    SafetyFamily,
+    Understanding,
+)
 from service.words.keywords import normalize
 
 ANSWER_PATH = "/voice/reminder/answer"
@@ -41,6 +49,8 @@ VOICEMAIL_ANSWERS = frozenset(
     {"machine_start", "machine_end_beep", "machine_end_silence", "machine_end_other", "fax"}
 )
 REPROMPTS = 2
+# A yes to the back-pain check-in is severe back pain: the triage table's row.
+BACK_PAIN = SAFETY_TABLE[SafetyFamily.BACK_PAIN]
 OPT_OUT_DISCLOSURE = "voice.stop.done"
 STOP_KEY = "9"
 
@@ -195,12 +205,27 @@ def respond(
     words: SpeechWords,
     has_text: Callable[[str], bool],
     today: dt.date | None = None,
+    reading: Understanding | None = None,
 ) -> Plan:
-    """What the person's key or words on a placed call lead to."""
+    """What the person's key or words on a placed call lead to (`reading`: what the words mean,
+    read here when not given)."""
+    keys = keys_of(call)
+    if speech.strip() and not digits.strip():
+        # Check-ins go out after the birth; a reminder's stage is not known here.
+        stage = Stage.POSTPARTUM if call.is_checkin else None
+        reading = reading or read(speech, stage=stage, language=call.language)
+        heard = _warning(call, keys, reading, speech, has_text)
+        if heard is not None:
+            return heard
     if call.asks_birth and call.step == "date":
         return _birth_date(call, digits.strip(), speech, today or dt.date.today())
-    keys = keys_of(call)
     action = _action(keys, digits.strip(), speech, words.get(call.language, {}))
+    if action is None and reading is not None:
+        action = _answered_in_words(call, reading)
+        if action is None and reading.kind is ReadingKind.SAFETY_CHECK and reading.safety:
+            # Maybe a warning sign: what to do if it is happening, then the question again.
+            lines = (call.line(reading.safety.check_id), call.line(keys.question))
+            return Plan(ask=_ask(call, keys, lines, 0))
     if action is None:
         return _again(call, keys, wrong=bool(digits or speech))
     return OUTCOMES[action](call, has_text)
@@ -239,6 +264,34 @@ def _birth_date(call: ReminderCall, digits: str, speech: str, today: dt.date) ->
     return Plan(
         ask=_ask(confirm, BIRTH_CONFIRM_KEYS, (_line(confirm, "voice.life.birth_confirm"),), 0)
     )
+
+
+def _warning(
+    call: ReminderCall,
+    keys: Keys,
+    reading: Understanding,
+    speech: str,
+    has_text: Callable[[str], bool],
+) -> Plan | None:
+    """A warning sign said on the call: its spoken safety message and an escalation, then the
+    question again (on a check-in, severe back pain is the check-in's yes)."""
+    rule = reading.safety
+    if rule is None or reading.kind is not ReadingKind.SAFETY:
+        return None
+    if call.is_checkin and rule.family is SafetyFamily.BACK_PAIN:
+        return _back_pain(call, has_text)
+    effects: tuple[Effect, ...] = ()
+    if rule.alert:
+        effects = (Escalate(rule, f"{call.message_id}: said {speech}", call.language),)
+    lines = (call.line(rule.voice_id), call.line(keys.question))
+    return Plan(ask=_ask(call, keys, lines, 0), effects=effects)
+
+
+def _answered_in_words(call: ReminderCall, reading: Understanding) -> str | None:
+    """A yes or no in the person's own words ("claro que si", "not really") to a check-in."""
+    if not call.is_checkin or reading.kind is not ReadingKind.ANSWER:
+        return None
+    return {"answer.yes": "back_pain", "answer.no": "no_pain"}.get(reading.label)
 
 
 def _action(
@@ -284,8 +337,8 @@ def _stop(call: ReminderCall, has_text: Callable[[str], bool]) -> Plan:
 
 def _back_pain(call: ReminderCall, has_text: Callable[[str], bool]) -> Plan:
     """Back pain: what to do now, and a record for the care team."""
-    effect: Effect = Escalate("back_pain", f"{call.message_id}: answered yes", call.language)
-    lines = (call.line("voice.safety.back_pain"), call.line("voice.reminder.goodbye"))
+    effect: Effect = Escalate(BACK_PAIN, f"{call.message_id}: answered yes", call.language)
+    lines = (call.line(BACK_PAIN.voice_id), call.line("voice.reminder.goodbye"))
     return Plan(say=lines, effects=(effect, AnswerCheckin("checkin_reply.pain")))
 
 

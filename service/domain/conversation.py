@@ -1,6 +1,9 @@
 """The text conversation as a pure function: (profile, inbound text, today) -> outcome.
 
 No Flask, no database, no Twilio: `service.flows.inbound_text` loads and saves what it decides.
+What a message means comes from `service.understanding`: the compliance words exactly first
+(STOP and its kin), then safety triage, then commands, answers and topics. Digits never reach
+the model: they answer the question we asked last (`Profile.pending`).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from service.domain.dates import (
     read_due_date,
 )
 from service.domain.life import FOLLOW_UP_REASON, LifeEvent, next_status, pause_until
+from service.domain.reading import read as read_words
 from service.domain.vocabulary import (
     Channel,
     ConsentAction,
@@ -29,12 +33,25 @@ from service.domain.vocabulary import (
     Status,
     Track,
 )
-from service.understanding import ReadingKind, understand
+from service.understanding import (
+    SAFETY_TABLE,
+    ReadingKind,
+    SafetyFamily,
+    SafetyRule,
+    Understanding,
+)
 from service.words.catalog import Term
 from service.words.keywords import Keywords, Match
-from service.words.topics import SAFETY_REPLY_PREFIX, TOPIC_PREFIX
 
-CHECKIN_BACK_PAIN = "checkin_back_pain"
+TOPIC_PREFIX = "topic."
+# A YES to the back-pain check-in is a report of severe back pain: the triage table's row.
+CHECKIN_BACK_PAIN = SAFETY_TABLE[SafetyFamily.BACK_PAIN]
+# The model's labels the conversation acts on besides topics and safety.
+MENU_LABEL = "command.menu"
+JOIN_LABEL = "command.join"
+YES_LABEL = "answer.yes"
+NO_LABEL = "answer.no"
+CHAT_REPLIES = {"chat.thanks": "chat.thanks", "chat.greeting": "chat.greeting"}
 
 ASK_STAGE = EnrollmentStep.STAGE
 ASK_DUE_DATE = EnrollmentStep.DUE_DATE
@@ -141,7 +158,8 @@ class Outcome:
     replies: tuple[Reply, ...]
     consent: ConsentAction | None = None
     consent_disclosure: str | None = None
-    escalation: str | None = None
+    # A warning sign for the care team: its family and urgency, from the one triage table.
+    escalation: SafetyRule | None = None
     reply_language: str | None = None
     # The person asked us to erase their data (DELETE / BORRAR): only the consent log stays.
     erase: bool = False
@@ -156,17 +174,27 @@ class Outcome:
 
 @dataclass(frozen=True)
 class Inbound:
-    """One inbound text with the context a decision needs."""
+    """One inbound text with the context a decision needs, and what it was understood to mean."""
 
     profile: Profile
     text: str
     today: dt.date
     keywords: Keywords
+    reading: Understanding
 
 
-def respond(profile: Profile, text: str, today: dt.date, keywords: Keywords) -> Outcome:
+def respond(
+    profile: Profile,
+    text: str,
+    today: dt.date,
+    keywords: Keywords,
+    reading: Understanding | None = None,
+) -> Outcome:
     """Decide the replies and state changes for one inbound text."""
-    inbound = Inbound(profile, text or "", today, keywords)
+    text = text or ""
+    if reading is None:
+        reading = read(profile, text)
+    inbound = Inbound(profile, text, today, keywords, reading)
     for decide in DECISIONS:
         outcome = decide(inbound)
         if outcome is not None:
@@ -174,25 +202,53 @@ def respond(profile: Profile, text: str, today: dt.date, keywords: Keywords) -> 
     return _fallback(inbound)
 
 
+def read(profile: Profile, text: str) -> Understanding:
+    """What a text means, for this person (their stage decides some warning signs)."""
+    known = profile.language if profile.status is not None else None
+    return read_words(text, stage=profile.stage, language=known)
+
+
 def _opt_out(inbound: Inbound) -> Outcome | None:
-    """STOP and its kin, or a plain request to stop: first, always."""
+    """STOP and its kin, or a plain request to stop: first, always, by exact keyword."""
     keywords, text = inbound.keywords, inbound.text
     match = keywords.whole(text, ("stop",)) or keywords.phrase(text, "stop")
     return _stop(inbound, match) if match else None
 
 
-def _red_flag(inbound: Inbound) -> Outcome | None:
-    """A message that may mean someone needs care now: what to do, and a record for the team."""
-    found = inbound.keywords.red_flags.find(inbound.text)
-    if found is None:
+def _safety(inbound: Inbound) -> Outcome | None:
+    """A warning sign reported now: what to do and a record for the care team, before anything
+    but STOP, in any state."""
+    reading = inbound.reading
+    rule = reading.safety
+    if rule is None or reading.kind is not ReadingKind.SAFETY:
         return None
-    reason = found.names[0]
+    profile = inbound.profile
+    language = _written_in(inbound)
+    if rule.family is SafetyFamily.BACK_PAIN and profile.pending is PendingQuestion.CHECKIN:
+        # "yes, my back hurts so bad" answers the check-in too.
+        profile = profile.asked(None)
     return Outcome(
-        inbound.profile,
-        (Reply(SAFETY_REPLY_PREFIX + reason),),
-        escalation=reason,
-        reply_language=found.language_for(inbound.profile.language),
+        profile,
+        (Reply(rule.reply_id),),
+        escalation=rule if rule.alert else None,
+        reply_language=language,
     )
+
+
+def _safety_check(inbound: Inbound) -> Outcome | None:
+    """Maybe a warning sign (a question about one, a past or denied one): what to do if it is
+    happening now, and no alert. It comes after the answers to our own questions, so a date or
+    a YES we asked for is read as that answer."""
+    reading = inbound.reading
+    rule = reading.safety
+    if rule is None or reading.kind is not ReadingKind.SAFETY_CHECK:
+        return None
+    return Outcome(inbound.profile, (Reply(rule.check_id),), reply_language=_written_in(inbound))
+
+
+def _written_in(inbound: Inbound) -> str:
+    """The language to answer free words in: the message's when it clearly is one."""
+    return inbound.reading.language or inbound.profile.language
 
 
 def _command(inbound: Inbound) -> Outcome | None:
@@ -228,28 +284,51 @@ def _enrollment_answer(inbound: Inbound) -> Outcome | None:
     if outcome.replies[0].message_id not in NOT_UNDERSTOOD or inbound.text.strip().isdigit():
         # Numbers answer the enrollment question, never the menu, while enrolling.
         return outcome
-    asked = _topic_question(inbound)
+    # Only a sure reading is worth adding to the question asked again: not "which one?".
+    asked = _safety_check(inbound) or _topic_question(inbound, sure_only=True)
     if asked is None:
         return outcome
     return dataclasses.replace(asked, replies=asked.replies + outcome.replies)
 
 
-def _topic_question(inbound: Inbound) -> Outcome | None:
-    """MENU, a menu number, or a message about one of the topics."""
-    keywords = inbound.keywords
-    menu = keywords.whole(inbound.text, ("menu",))
+def _topic_question(inbound: Inbound, sure_only: bool = False) -> Outcome | None:
+    """MENU (or asking what they can ask), a menu number, or a question about a topic (or two
+    likely topics: "Did you mean 1) X or 2) Y?", unless `sure_only`)."""
+    profile, reading = inbound.profile, inbound.reading
+    menu = inbound.keywords.whole(inbound.text, ("menu",))
     if menu is not None:
-        language = _answer_language(inbound.profile, menu.language_for(inbound.profile.language))
-        return _menu(inbound.profile, language)
-    found = keywords.topics.find(inbound.text)
-    if found is None:
-        return None
-    language = _answer_language(inbound.profile, found.language_for(inbound.profile.language))
-    if len(found.names) == 1:
-        return Outcome(inbound.profile, (_topic(found.names[0]),), reply_language=language)
-    if len(found.names) == 2:
-        return _which_topic(inbound, found.names[0], found.names[1], language)
-    return _menu(inbound.profile, language)
+        language = _answer_language(profile, menu.language_for(profile.language))
+        return _menu(profile, language)
+    if reading.kind is ReadingKind.COMMAND and reading.label == MENU_LABEL:
+        return _menu(profile, _answer_language(profile, _written_in(inbound)))
+    number = _menu_number(inbound)
+    if number is not None:
+        return Outcome(profile, (_topic(number),))
+    language = _answer_language(profile, _written_in(inbound))
+    if reading.kind is ReadingKind.TOPIC:
+        replies = (_topic(_topic_name(reading.label)), *_join_hint(profile))
+        return Outcome(profile, replies, reply_language=language)
+    if reading.kind is ReadingKind.UNSURE_TOPIC and not sure_only:
+        first, second = _topic_name(reading.label), _topic_name(reading.runner_up or "")
+        if first and second and first != second:
+            return _which_topic(inbound, first, second, language)
+        return _menu(profile, language)
+    return None
+
+
+def _topic_name(label: str) -> str:
+    """The catalog's topic name of a model label ("topic.calcium" -> "calcium"), else ''."""
+    return label.removeprefix(TOPIC_PREFIX) if label.startswith(TOPIC_PREFIX) else ""
+
+
+def _menu_number(inbound: Inbound) -> str | None:
+    """The topic a bare menu number names (with nothing else asked, numbers are the menu's)."""
+    return inbound.keywords.topic_named_by_number(inbound.text.strip().rstrip(".)"))
+
+
+def _join_hint(profile: Profile) -> tuple[Reply, ...]:
+    """One line on how to join, after answering someone who never joined."""
+    return (Reply("join.hint"),) if profile.status is None else ()
 
 
 def _menu(profile: Profile, language: str) -> Outcome:
@@ -263,6 +342,17 @@ def _topic(name: str) -> Reply:
     return Reply(TOPIC_PREFIX + name)
 
 
+def _asked_in_words(inbound: Inbound) -> Outcome | None:
+    """Signing up asked for in words ("how do I sign up?") by someone not signed up."""
+    reading, profile = inbound.reading, inbound.profile
+    if reading.kind is not ReadingKind.COMMAND or reading.label != JOIN_LABEL:
+        return None
+    if profile.status is Status.ENROLLING:
+        return None
+    language = _written_in(inbound)
+    return _join(inbound, Match("join", frozenset({language})))
+
+
 def _which_topic(inbound: Inbound, first: str, second: str, language: str) -> Outcome:
     """Two topics fit: ask which, so a 1 or a 2 answers (menu numbers where nothing is kept)."""
     profile = inbound.profile
@@ -270,13 +360,13 @@ def _which_topic(inbound: Inbound, first: str, second: str, language: str) -> Ou
     if profile.holds_questions:
         asked = profile.asked(PendingQuestion.WHICH_TOPIC, (first, second))
         return Outcome(asked, (Reply("menu.which_topic", names),), reply_language=language)
-    numbers = inbound.keywords.topics
+    keywords = inbound.keywords
     reply = Reply(
         "menu.which_one",
         {
             **names,
-            "first_number": numbers.number_of(first),
-            "second_number": numbers.number_of(second),
+            "first_number": keywords.topic_number(first),
+            "second_number": keywords.topic_number(second),
         },
     )
     return Outcome(profile, (reply,), reply_language=language)
@@ -519,7 +609,7 @@ def _pending_answer(inbound: Inbound) -> Outcome | None:
 
 def _checkin_answer(inbound: Inbound) -> Outcome | None:
     """YES (1, SI, a thumbs up) to the back-pain check-in: the safety reply and an escalation."""
-    answer = yes_or_no(inbound.text, inbound.keywords)
+    answer = yes_or_no(inbound.text, inbound.keywords, inbound.reading)
     if answer is None or inbound.profile.status is not Status.ACTIVE:
         return None
     answered = inbound.profile.asked(None)
@@ -529,20 +619,25 @@ def _checkin_answer(inbound: Inbound) -> Outcome | None:
     return _reply(answered, "checkin_reply.no_pain")
 
 
-def yes_or_no(text: str, keywords: Keywords) -> bool | None:
-    """True for yes (YES, 1, SI, a thumbs up), False for no (NO, 2, a thumbs down), else None."""
+def yes_or_no(text: str, keywords: Keywords, reading: Understanding | None = None) -> bool | None:
+    """True for yes (YES, 1, SI, "yes I do", a thumbs up), False for no (NO, 2, "nope", a
+    thumbs down), else None."""
     emoji = text.strip().translate(_EMOJI_DECORATIONS)
     if emoji and emoji == THUMBS_UP * len(emoji):
         return True
     if emoji and emoji == THUMBS_DOWN * len(emoji):
         return False
     answer = keywords.whole(text, ("checkin_yes", "checkin_no"))
-    return None if answer is None else answer.intent == "checkin_yes"
+    if answer is not None:
+        return answer.intent == "checkin_yes"
+    if reading is not None and reading.kind is ReadingKind.ANSWER:
+        return {YES_LABEL: True, NO_LABEL: False}.get(reading.label)
+    return None
 
 
 def _menu_answer(inbound: Inbound) -> Outcome | None:
     """A menu number after the menu: that topic."""
-    name = inbound.keywords.topics.named_by_number(inbound.text.strip().rstrip(".)"))
+    name = _menu_number(inbound)
     if name is None:
         return None
     return Outcome(inbound.profile.asked(None), (_topic(name),))
@@ -558,14 +653,18 @@ def _which_topic_answer(inbound: Inbound) -> Outcome | None:
 
 
 def _fallback(inbound: Inbound) -> Outcome:
-    """A short helpful reply that says how to see the menu (never "did not understand" to
-    someone whose program ended)."""
-    status = inbound.profile.status
-    if status is Status.COMPLETED:
-        return _reply(inbound.profile, "fallback.completed")
-    if status in (*MEMBERS, Status.ENROLLING):
-        return _reply(inbound.profile, "fallback.unknown")
-    return _reply(inbound.profile, "fallback.not_subscribed")
+    """A short helpful reply: a word back to thanks or hello, else how to see the menu (never
+    "did not understand" to someone whose program ended)."""
+    profile, reading = inbound.profile, inbound.reading
+    language = _answer_language(profile, _written_in(inbound))
+    if profile.status is Status.COMPLETED:
+        message = "fallback.completed"
+    elif profile.status in (*MEMBERS, Status.ENROLLING):
+        chat = CHAT_REPLIES.get(reading.label) if reading.kind is ReadingKind.CHAT else None
+        message = chat or "fallback.unknown"
+    else:
+        message = "fallback.not_subscribed"
+    return Outcome(profile, (Reply(message),), reply_language=language)
 
 
 # Life changes after joining: loss, the birth question, DUE, TEXTS/CALLS, PAUSE/RESUME, the
@@ -761,11 +860,11 @@ def _weaned(inbound: Inbound, match: Match) -> Outcome:
 
 
 def _life_words(inbound: Inbound) -> Outcome | None:
-    """A loss, a birth, a weaning or a change said in the person's own words (`understand`)."""
+    """A loss, a birth, a weaning or a change said in the person's own words (the reading)."""
     profile = inbound.profile
     if profile.status not in (*MEMBERS, Status.ENROLLING) or not inbound.text.strip():
         return None
-    reading = understand(inbound.text, stage=profile.stage, language=profile.language)
+    reading = inbound.reading
     if reading.kind not in (ReadingKind.LIFE, ReadingKind.CHANGE):
         return None
     if reading.confidence < LIFE_WORDS_CONFIDENCE:
@@ -867,7 +966,7 @@ STEP_ANSWERS: dict[str, Callable[[Inbound], Outcome]] = {
 # Each inbound text goes down this list; the first decision that applies answers it.
 DECISIONS: tuple[Callable[[Inbound], Outcome | None], ...] = (
     _opt_out,
-    _red_flag,
+    _safety,
     _command,
     _loss_news,
     _pending_answer,
@@ -876,5 +975,7 @@ DECISIONS: tuple[Callable[[Inbound], Outcome | None], ...] = (
     _life_command,
     _life_words,
     _enrollment_answer,
+    _safety_check,
     _topic_question,
+    _asked_in_words,
 )

@@ -1,7 +1,10 @@
 """The phone menu for people who call in, as a table of nodes: (state, keypress or words) -> plan.
 
-No Flask, no database, no Twilio: `service.phone_line` applies the plan's effects and renders it.
-Where the caller is lives in the action URL's query string, so a call needs no table of its own.
+No Flask, no database, no Twilio: `service.flows.call_step` records the plan's effects and the
+gateway renders it. Where the caller is lives in the action URL's query string, so a call needs
+no table of its own. Every spoken answer is read by `service.understanding` first: a warning
+sign said anywhere gets the spoken safety message (and an escalation), then the menu again; a
+topic said at any menu plays that topic.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from service.domain.call_plan import (
     ChangeChannel,
     ChangeDate,
     Effect,
+    Escalate,
     KeepSelfCare,
     Line,
     OptOut,
@@ -37,7 +41,9 @@ from service.domain.dates import (
     read_birth_date,
     read_due_date,
 )
-from service.words.keywords import normalize
+from service.domain.reading import read
+from service.understanding import ReadingKind, Understanding
+from service.words.keywords import TOPIC_PREFIX, normalize
 
 MENU_PATH = "/voice/menu"
 LANGUAGES = ("en", "es")
@@ -184,6 +190,19 @@ class Turn:
 
 
 STAGES = ("pregnant", "postpartum")
+# Topics said at a menu: the node that plays each (the keyed tips, else its own node).
+KEYED_TOPICS = {
+    "calcium": "tip_calcium",
+    "vitamin_d": "tip_vitamin_d",
+    "activity": "tip_activity",
+    "breastfeeding": "tip_breastfeeding",
+    "back_pain": "back_pain",
+}
+SPOKEN_ONLY_TOPICS = ("medicines", "baby", "recovery", "tests", "smoking", "teens", "pao")
+TOPIC_NODES = {
+    **KEYED_TOPICS,
+    **{topic: f"topic_{topic}" for topic in SPOKEN_ONLY_TOPICS},
+}
 # Nodes a caller can reach before choosing a language (the text offer after silence).
 BEFORE_LANGUAGE = ("language", "offer")
 CHANNELS = ("sms", "voice")
@@ -251,6 +270,20 @@ NODES: dict[str, Node] = {
             },
         )
         for topic in ("calcium", "vitamin_d", "activity", "breastfeeding")
+    },
+    # Topics with no menu key, reached by saying them: the topic's text answer, read out.
+    **{
+        f"topic_{topic}": Node(
+            lead=f"topic.{topic}",
+            prompt="voice.tip.after",
+            simple="voice.tip.after_simple",
+            text_id=f"topic.{topic}",
+            options={
+                "1": Option("voice_send_text", goto="tips", action="send_text"),
+                "2": Option("voice_more_tips", goto="tips"),
+            },
+        )
+        for topic in SPOKEN_ONLY_TOPICS
     },
     "back_pain": Node(
         lead="voice.back_pain.info",
@@ -395,13 +428,20 @@ def answer(
     words: SpeechWords,
     last_reminder: str | None = None,
     member: bool = False,
+    reading: Understanding | None = None,
 ) -> Plan:
     """Decide what the caller hears next after pressing a key, speaking, or staying silent.
 
-    A `member` (signed up already) who asks to sign up gets the change menu instead.
+    A `member` (signed up already) who asks to sign up gets the change menu instead. `reading`
+    is what the words mean (read here when not given).
     """
     turn = Turn(state, said, today, words, last_reminder)
     node = NODES[state.node]
+    if said.speech.strip() and not said.digits.strip():
+        reading = reading or read(said.speech, language=state.language or None)
+        warning = spoken_warning(turn, reading)
+        if warning is not None:
+            return warning
     if node.reader is not None:
         return READERS[node.reader](turn)
     if state.node == "main" and said.speech and _said_loss(turn):
@@ -413,6 +453,9 @@ def answer(
         return arrive(CallState(node="main", language=state.language) if state.language else state)
     option = node.options.get(key or "")
     if option is None:
+        heard = _spoken_check(turn, reading) or _spoken_topic(turn, node, reading)
+        if heard is not None:
+            return heard
         return failure(turn, wrong_key=bool(said.digits or said.speech))
     chosen = dataclasses.replace(state, tries=0, **option.sets)  # type: ignore[arg-type]
     if option.action is not None:
@@ -421,6 +464,49 @@ def answer(
     if goto == "sub_stage" and member and state.node == "main":
         goto = "change"
     return arrive(dataclasses.replace(chosen, node=goto))
+
+
+def spoken_warning(turn: Turn, reading: Understanding) -> Plan | None:
+    """A warning sign said anywhere: its spoken safety message and an escalation, then the menu
+    again."""
+    rule = reading.safety
+    if rule is None or reading.kind is not ReadingKind.SAFETY:
+        return None
+    state = turn.state
+    back = _menu_again(state)
+    effects: tuple[Effect, ...] = ()
+    if rule.alert:
+        language = state.language or reading.language or back.voice_language
+        detail = f"said at the phone menu ({state.node}): {turn.said.speech}"
+        effects = (Escalate(rule, detail, language),)
+    plan = arrive(back, _lines(rule.voice_id, back))
+    return dataclasses.replace(plan, effects=effects)
+
+
+def _menu_again(state: CallState) -> CallState:
+    """Where a caller goes after a safety message: the main menu (the language choice before
+    one is made)."""
+    return CallState(node="main", language=state.language) if state.language else CallState()
+
+
+def _spoken_check(turn: Turn, reading: Understanding | None) -> Plan | None:
+    """Maybe a warning sign, said where no option fits: what to do if it is happening (no
+    escalation), then the menu again."""
+    if reading is None or reading.kind is not ReadingKind.SAFETY_CHECK or not reading.safety:
+        return None
+    back = _menu_again(turn.state)
+    return arrive(back, _lines(reading.safety.check_id, back))
+
+
+def _spoken_topic(turn: Turn, node: Node, reading: Understanding | None) -> Plan | None:
+    """A topic said at a menu (once a language is chosen): that topic's tip."""
+    state = turn.state
+    if reading is None or reading.kind is not ReadingKind.TOPIC or node.kind != "menu":
+        return None
+    target = TOPIC_NODES.get(reading.label.removeprefix(TOPIC_PREFIX))
+    if target is None or not state.language:
+        return None
+    return arrive(dataclasses.replace(state, node=target, tries=0, about=""))
 
 
 def start() -> Plan:

@@ -114,7 +114,11 @@ def answer_menu(
         )
         plan = dataclasses.replace(plan, effects=effects)
     if plan.effects and not turn.phone:
-        plan = phone_menu.hidden_number(state)
+        if all(isinstance(effect, Escalate) for effect in plan.effects):
+            # A hidden number still hears what to do; nobody could call it back.
+            plan = dataclasses.replace(plan, effects=())
+        else:
+            plan = phone_menu.hidden_number(state)
     return _record(sessions, texts, turn, plan, now, source=f"menu:{state.node}")
 
 
@@ -297,7 +301,8 @@ def _escalate(
         turn.phone,
         stage=caller.stage if caller is not None else None,
         source=EscalationSource.CALL,
-        reason=effect.reason,
+        reason=effect.rule.family,
+        urgency=effect.rule.urgency,
         detail=f"{effect.detail} (call {turn.call_sid})",
         language=effect.language,
         now=now,
@@ -529,6 +534,7 @@ def _report_loss(
             stage=caller.stage,
             source=EscalationSource.CALL,
             reason=FOLLOW_UP_REASON,
+            urgency=None,
             detail=f"told us of a loss (call {turn.call_sid})",
             language=effect.language,
             now=now,

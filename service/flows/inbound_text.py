@@ -321,7 +321,7 @@ def _record_escalation(
     inbound: InboundText,
     now: dt.datetime,
 ) -> None:
-    """Record a red flag for the care team."""
+    """Record a warning sign for the care team, with its family and urgency."""
     if outcome.escalation is None:
         return
     escalations.record_escalation(
@@ -330,7 +330,8 @@ def _record_escalation(
         inbound.phone,
         stage=outcome.profile.stage,
         source=EscalationSource.TEXT,
-        reason=outcome.escalation,
+        reason=outcome.escalation.family,
+        urgency=outcome.escalation.urgency,
         detail=inbound.body,
         language=outcome.language,
         now=now,
@@ -352,6 +353,7 @@ def _record_follow_up(
         stage=outcome.profile.stage,
         source=EscalationSource.TEXT,
         reason=outcome.follow_up or FOLLOW_UP_REASON,
+        urgency=None,
         detail=inbound.body,
         language=outcome.language,
         now=now,

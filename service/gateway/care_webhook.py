@@ -27,6 +27,8 @@ class Escalation(Protocol):
     @property
     def reason(self) -> str: ...
     @property
+    def urgency(self) -> str | None: ...
+    @property
     def source(self) -> str: ...
     @property
     def language(self) -> str: ...
@@ -53,6 +55,7 @@ def escalation_payload(settings: Settings, escalation: Escalation) -> dict[str, 
         "event": EVENT,
         "escalation_id": escalation.id,
         "reason": escalation.reason,
+        "urgency": escalation.urgency,
         "source": escalation.source,
         "language": escalation.language,
         "stage": escalation.stage,

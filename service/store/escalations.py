@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from service.domain.vocabulary import EscalationSource, Stage
 from service.store import subscribers
 from service.store.models import Escalation
+from service.understanding import Urgency
 
 ESCALATIONS = cast(sa.Table, Escalation.__table__)
 ERASED_DETAIL = "(erased at the person's request)"
@@ -29,17 +30,21 @@ def record_escalation(
     stage: Stage | None,
     source: EscalationSource,
     reason: str,
+    urgency: Urgency | None,
     detail: str,
     language: str,
     now: dt.datetime,
 ) -> None:
-    """Record a red flag for the care team, with the person's stage when we know it."""
+    """Record something for the care team: a warning sign's family (a `SafetyFamily`) and its
+    urgency, or another reason to follow up (a loss, no urgency); with the person's stage when
+    we know it."""
     connection.execute(
         sa.insert(ESCALATIONS).values(
             subscriber_id=subscriber_id,
             phone=phone,
             source=source,
-            reason=reason,
+            reason=str(reason),
+            urgency=urgency,
             detail=detail,
             language=language,
             stage=stage.value if stage else None,

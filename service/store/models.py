@@ -30,6 +30,7 @@ from service.domain.vocabulary import (
 )
 from service.store.db import Base
 from service.store.types import CleanString, CleanText
+from service.understanding import Urgency
 
 __all__ = [
     "AccessEntry",
@@ -170,7 +171,10 @@ class Escalation(Base):
     )
     phone: Mapped[str] = mapped_column(CleanString(20))
     source: Mapped[EscalationSource] = mapped_column(_enum(EscalationSource))
+    # The warning sign's family (a `SafetyFamily` value: back_pain, fall, bleeding...) and what
+    # the reply told the person to do first (None on rows older than the triage table).
     reason: Mapped[str] = mapped_column(CleanString(64))
+    urgency: Mapped[Urgency | None] = mapped_column(_enum(Urgency, 24))
     detail: Mapped[str] = mapped_column(CleanText, default="")
     language: Mapped[str] = mapped_column(CleanString(2), default="en")
     stage: Mapped[str | None] = mapped_column(CleanString(16))

@@ -18,6 +18,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from service.config import load_settings
 from service.domain.dates import parse_date
+from service.domain.reading import process_model
 from service.flows.deployment import Deployment, default_instance_path
 from service.gateway.error_reports import init_error_reports
 from service.logs import configure_logging
@@ -74,13 +75,15 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 @functools.cache
 def _warm_up() -> None:
-    """Load the date parser's languages now, not during the first person's answer (150 ms).
+    """Load the date parser's languages (150 ms) and the understanding model (from its disk
+    cache, or trained once) now, not during the first person's answer.
 
     Once per process: every later app in the same process (tests build hundreds) finds them loaded.
     """
     today = dt.date(2026, 1, 1)
     parse_date("June 5", "en", today, "future")
     parse_date("5 de junio", "es", today, "future")
+    process_model()
 
 
 def _register_error_pages(app: Flask) -> None:

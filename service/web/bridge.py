@@ -28,7 +28,7 @@ def deployment() -> Deployment:
 def _contact_id() -> int:
     """The call's contact id from the query string; 400 when it is not one."""
     raw = request.args.get("contact", "")
-    if not raw.isdigit() or int(raw) > MAX_ID:
+    if not (raw.isascii() and raw.isdigit()) or int(raw) > MAX_ID:
         abort(400, description="contact must be a number")
     return int(raw)
 
@@ -67,7 +67,7 @@ def connect() -> Response:
         _contact_id(),
         _call_sid(),
         request.form.get("Digits", ""),
-        int(tries) if tries.isdigit() and len(tries) < 3 else 0,
+        int(tries) if tries.isascii() and tries.isdigit() and len(tries) < 3 else 0,
         public_base_url=here.settings.PUBLIC_BASE_URL,
         caller_id=here.settings.TWILIO_PHONE_NUMBER,
     )
@@ -98,7 +98,11 @@ def status() -> Response:
     except ValueError:
         abort(400, description="leg must be staff or person")
     raw_duration = request.form.get("CallDuration", "").strip()
-    duration = int(raw_duration) if raw_duration.isdigit() and len(raw_duration) < 7 else None
+    duration = (
+        int(raw_duration)
+        if raw_duration.isascii() and raw_duration.isdigit() and len(raw_duration) < 7
+        else None
+    )
     care_bridge.record_status(
         deployment().db.Session,
         _contact_id(),

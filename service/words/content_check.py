@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from textstat.textstat import textstatistics
 
 from service.words.catalog import DEFAULT_LANGUAGE, LANGUAGES, Catalog, placeholders
+from service.words.keywords import TOPIC_PREFIX
 from service.words.segments import GSM7, count_segments, non_gsm7_characters, sms_form
-from service.words.topics import RED_FLAG_PREFIX, SAFETY_REPLY_PREFIX, TOPIC_PREFIX
 
 # Segment budget by the id's first part; None = spoken on the phone line, not texted.
 # Scheduled texts (reminders, check-ins, life changes the scheduler sends) fit one segment.
@@ -329,15 +329,10 @@ def _catalog_problems(catalog: Catalog) -> Iterator[str]:
         missing = "es" if intent in en_intents else "en"
         yield f"keywords '{intent}': no {missing} list"
     yield from _topic_problems(catalog)
-    for intent in sorted(en_intents | es_intents):
-        if intent.startswith(RED_FLAG_PREFIX):
-            reply = SAFETY_REPLY_PREFIX + intent.removeprefix(RED_FLAG_PREFIX)
-            if reply not in english | spanish:
-                yield f"keywords '{intent}': no reply text '{reply}'"
 
 
 def _topic_problems(catalog: Catalog) -> Iterator[str]:
-    """Every topic has keywords, a name and one menu number, the same in both languages."""
+    """Every topic has a name and one menu number, the same in both languages."""
     for topic_id in sorted(mid for mid in catalog.ids("en") if mid.startswith(TOPIC_PREFIX)):
         numbers: set[tuple[str, ...]] = set()
         for language in LANGUAGES:

@@ -1,4 +1,8 @@
-"""Keyword tables built from the catalog: which intent a text names, and in which language."""
+"""Keyword tables built from the catalog: which intent a text names, and in which language.
+
+Keywords are exact: the whole message (STOP, MENU, BORN 6/5...) or, for stopping, a plain
+phrase inside it. Free words (topics, warning signs) are read by `service.understanding`.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,10 @@ from dataclasses import dataclass, field
 
 from service.words.catalog import LANGUAGES, Catalog
 from service.words.normalize import normalize
-from service.words.topics import RED_FLAG_PREFIX, TOPIC_PREFIX, PhraseMatcher
 
-__all__ = ["Keywords", "Match", "normalize"]
+__all__ = ["TOPIC_PREFIX", "Keywords", "Match", "normalize"]
+
+TOPIC_PREFIX = "topic."
 
 
 @dataclass(frozen=True)
@@ -33,18 +38,20 @@ class Keywords:
 
     exact: dict[str, dict[str, set[str]]] = field(default_factory=dict)
     phrases: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
-    topics: PhraseMatcher = field(default_factory=PhraseMatcher)
-    red_flags: PhraseMatcher = field(default_factory=PhraseMatcher)
+    # Each topic's MENU number (`topic.<name>: ["1"]` in the catalog), the same in both languages.
+    topic_numbers: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_catalog(cls, catalog: Catalog) -> Keywords:
         """Build the tables from every language's `keywords` section."""
-        table = cls(
-            topics=PhraseMatcher.topics(catalog, TOPIC_PREFIX),
-            red_flags=PhraseMatcher.red_flags(catalog, RED_FLAG_PREFIX),
-        )
+        table = cls()
         for language in LANGUAGES:
             for intent, words in catalog.keywords(language).items():
+                if intent.startswith(TOPIC_PREFIX):
+                    name = intent.removeprefix(TOPIC_PREFIX)
+                    for word in words:
+                        table.topic_numbers.setdefault(name, str(word))
+                    continue
                 if intent.endswith("_phrases"):
                     bucket = table.phrases.setdefault(intent.removesuffix("_phrases"), [])
                     bucket.extend((normalize(word), language) for word in words)
@@ -53,6 +60,17 @@ class Keywords:
                     by_intent = table.exact.setdefault(normalize(str(word)), {})
                     by_intent.setdefault(intent, set()).add(language)
         return table
+
+    def topic_number(self, name: str) -> str:
+        """A topic's menu number ('' when it has none)."""
+        return self.topic_numbers.get(name, "")
+
+    def topic_named_by_number(self, number: str) -> str | None:
+        """The topic whose menu number is `number`, or None."""
+        for name, own in self.topic_numbers.items():
+            if own == number:
+                return name
+        return None
 
     def whole(self, text: str, intents: tuple[str, ...]) -> Match | None:
         """The first of `intents` whose keyword is the whole message."""

@@ -22,6 +22,7 @@ from service.store import escalations, messages
 from service.store.db import Database
 from service.store.models import ConsentEvent, Escalation, Message
 from service.store.types import REPLACEMENT, storable
+from service.understanding import SafetyFamily, Urgency
 from service.web import create_app
 from tests.conftest import PUBLIC_BASE_URL, app_config, twilio_signature
 from tests.support.care_helpers import (
@@ -98,7 +99,8 @@ def test_nul_through_every_webhook_and_form_is_stored_without_it(
     assert "JOIN" in stored and "I fell down the stairs" in stored
     assert "called back" in stored and "Nurse Ana" in stored
     details = [row.detail for row in all_rows(database, Escalation)]  # type: ignore[attr-defined]
-    assert len(details) == 2 and "I fell down the stairs" in details  # the text and the call
+    # The text, the words said at the menu (read as back pain) and the check-in's yes.
+    assert len(details) == 3 and "I fell down the stairs" in details
     assert not any(NUL in value for value in stored)
     assert not any(NUL in record.getMessage() for record in caplog.records)
 
@@ -121,7 +123,8 @@ def test_any_text_is_stored_as_its_storable_form(database: Database, text: str) 
             PHONE,
             stage=Stage.PREGNANT,
             source=EscalationSource.TEXT,
-            reason="severe_back_pain",
+            reason=SafetyFamily.BACK_PAIN,
+            urgency=Urgency.CALL_CARE_TEAM_TODAY,
             detail=text,
             language="en",
             now=now,

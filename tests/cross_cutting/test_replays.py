@@ -206,7 +206,7 @@ def test_sql_looking_text_is_stored_exactly_as_text(
 def test_sql_looking_red_flag_words_are_stored_for_the_care_team_as_typed(
     app: Flask, twilio_post: TwilioPost, words: str
 ) -> None:
-    body = f"I fell {words}"
+    body = f"I fell down the stairs {words} I fell down the stairs"
     twilio_post("/sms", sms_form(body))
     [escalation] = rows(app, Escalation)
     assert escalation.detail == body

@@ -38,6 +38,7 @@ from service.store import escalations, messages
 from service.store.db import Database
 from service.store.models import Escalation, Message, PlannedMessage
 from service.tools.cli import main
+from service.understanding import SafetyFamily, Urgency
 from service.words.texts import Texts
 from tests.scheduler.test_sending import add_planned_rows
 from tests.support.reminder_helpers import RecordingSender, planned_rows, scheduler_settings
@@ -149,7 +150,8 @@ def add_red_flag(database: Database, at: dt.datetime) -> None:
             PATIENT,
             stage=None,
             source=EscalationSource.TEXT,
-            reason="severe_back_pain",
+            reason=SafetyFamily.BACK_PAIN,
+            urgency=Urgency.CALL_CARE_TEAM_TODAY,
             detail="my back hurts so much",
             language="en",
             now=at,

@@ -13,8 +13,10 @@ from service.domain.call_plan import AnswerCheckin, Escalate, OptOut, RetryCall
 from service.domain.call_script import ReminderCall, UnknownMessageError, greet, respond
 from service.domain.life import LifeStep
 from service.domain.schedule import CHECK_IN_TEXTS, POOLS
-from service.understanding import SAFETY_TABLE
+from service.understanding import SAFETY_TABLE, SafetyFamily
 from service.words.catalog import Catalog
+
+BACK_PAIN = SAFETY_TABLE[SafetyFamily.BACK_PAIN]
 
 WORDS = {
     "en": {"voice_yes": ("YES",), "voice_no": ("NO",), "voice_stop": ("STOP",)},
@@ -95,7 +97,7 @@ def test_yes_to_back_pain_is_escalated_and_no_is_not_and_both_answers_are_logged
     call = ReminderCall("checkin.week6", "es")
     yes = respond(call, "", "Sí", WORDS, has_no_voice_versions)
     assert yes.effects == (
-        Escalate("back_pain", "checkin.week6: answered yes", "es"),
+        Escalate(BACK_PAIN, "checkin.week6: answered yes", "es"),
         AnswerCheckin("checkin_reply.pain"),
     )
     assert yes.say[0].message_id == "voice.safety.back_pain"
@@ -126,6 +128,7 @@ def test_every_voice_and_phone_text_in_the_catalog_is_used_and_every_used_one_ex
     used |= {f"voice.{step.value}" for step in LifeStep}
     # The triage table's spoken replies (the phone line says them for what a caller says).
     used |= {rule.voice_id for rule in SAFETY_TABLE.values()}
+    used = {i for i in used if i.startswith(("voice.", "phone_text."))}
     shipped = {i for i in catalog.ids("en") if i.startswith(("voice.", "phone_text."))}
     assert used - shipped == set()
     assert shipped - used == set()

@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from service.domain.conversation import Profile, respond
+from service.domain.conversation import CHECKIN_BACK_PAIN, Profile, respond
 from service.domain.vocabulary import ConsentAction, PendingQuestion, Stage, Status
 from service.words.keywords import Keywords
 
@@ -26,7 +26,7 @@ def test_yes_to_a_check_in_gets_the_safety_reply_and_an_escalation(
 ) -> None:
     outcome = respond(AFTER_CHECK_IN, answer, TODAY, keywords)
     assert [reply.message_id for reply in outcome.replies] == ["checkin_reply.pain"]
-    assert outcome.escalation == "checkin_back_pain"
+    assert outcome.escalation is CHECKIN_BACK_PAIN
     assert outcome.profile.pending is None
 
 

@@ -69,7 +69,7 @@ def test_a_due_date_ten_months_away_is_asked_again(keywords: Keywords) -> None:
 def test_stage_answer_words_work_as_well_as_numbers(keywords: Keywords) -> None:
     assert respond(ENROLLING, "pregnant", TODAY, keywords).profile.stage is Stage.PREGNANT
     assert respond(ENROLLING, "2", TODAY, keywords).profile.stage is Stage.POSTPARTUM
-    assert ids(respond(ENROLLING, "maybe", TODAY, keywords)) == ["enroll.reask_stage"]
+    assert ids(respond(ENROLLING, "hmm ok", TODAY, keywords))[-1] == "enroll.reask_stage"
 
 
 def test_channel_then_yes_is_a_double_opt_in(keywords: Keywords) -> None:
@@ -86,7 +86,8 @@ def test_anything_but_yes_at_the_confirmation_keeps_the_person_inactive(keywords
     profile = dataclasses.replace(ENROLLING, enrollment_step=ASK_CONFIRM)
     outcome = respond(profile, "what is this", TODAY, keywords)
     assert outcome.profile.status is Status.ENROLLING
-    assert ids(outcome) == ["enroll.reask_confirm"]
+    assert ids(outcome)[-1] == "enroll.reask_confirm"
+    assert outcome.consent is None and outcome.escalation is None
 
 
 @pytest.mark.parametrize("profile", [Profile(), ENROLLING, ACTIVE])

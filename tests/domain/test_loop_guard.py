@@ -30,6 +30,7 @@ from service.domain.vocabulary import (
     Stage,
     Status,
 )
+from service.understanding import SAFETY_TABLE, SafetyFamily
 from service.words.catalog import default_catalog
 from service.words.keywords import Keywords
 
@@ -304,10 +305,10 @@ def test_a_red_flag_while_held_is_recorded_and_the_first_gets_the_safety_reply_t
 ) -> None:
     outcome = respond(ACTIVE, "I fell down the stairs", TODAY, keywords)
     first = while_held(outcome, ACTIVE, PAUSE)
-    assert first.escalation == "fall"
+    assert first.escalation is SAFETY_TABLE[SafetyFamily.FALL]
     assert ids(first) == ["safety.fall", PAUSED_NOTICE]
     later = while_held(outcome, ACTIVE, HOLD)
-    assert later.escalation == "fall" and ids(later) == []
+    assert later.escalation is SAFETY_TABLE[SafetyFamily.FALL] and ids(later) == []
 
 
 def test_a_held_text_changes_nothing_else(keywords: Keywords) -> None:
@@ -317,12 +318,14 @@ def test_a_held_text_changes_nothing_else(keywords: Keywords) -> None:
     assert held.consent is None and held.escalation is None
 
 
-def test_the_notice_echoed_back_is_no_keyword_red_flag_or_topic(keywords: Keywords) -> None:
+def test_the_notice_echoed_back_is_no_keyword_alarm_or_topic(keywords: Keywords) -> None:
     for language in ("en", "es"):
         notice = default_catalog().text(PAUSED_NOTICE, language, program="BoneLine")
         echoed = respond(ACTIVE, notice, TODAY, keywords)
         assert echoed.escalation is None and echoed.consent is None
-        assert ids(echoed) == ["fallback.unknown"]
+        # It names 911, so at most it gets what to do if a warning sign is happening.
+        (reply,) = ids(echoed)
+        assert reply == "fallback.unknown" or reply.startswith("safety_check."), reply
 
 
 def test_a_pause_is_over_once_a_later_text_was_answered() -> None:

@@ -7,8 +7,9 @@ import datetime as dt
 
 import pytest
 
-from service.domain.conversation import Outcome, Profile, respond
+from service.domain.conversation import CHECKIN_BACK_PAIN, Outcome, Profile, respond
 from service.domain.vocabulary import ConsentAction, PendingQuestion, Stage, Status
+from service.understanding import ReadingKind, Understanding
 from service.words.keywords import Keywords
 
 TODAY = dt.date(2027, 3, 10)
@@ -37,17 +38,21 @@ def test_menu_after_a_check_in_makes_one_mean_calcium_not_back_pain(
 def test_a_check_in_replaces_the_menu_so_yes_answers_it(keywords: Keywords) -> None:
     listed = respond(ACTIVE, "MENU", TODAY, keywords).profile
     checked_in = dataclasses.replace(listed, pending=PendingQuestion.CHECKIN)
-    assert respond(checked_in, "1", TODAY, keywords).escalation == "checkin_back_pain"
+    assert respond(checked_in, "1", TODAY, keywords).escalation is CHECKIN_BACK_PAIN
 
 
-@pytest.mark.parametrize(
-    ("language", "ask"), [("en", "calcium or vitamin d?"), ("es", "calcio o vitamina d?")]
-)
-def test_which_topic_then_two_answers_the_second_topic(
-    keywords: Keywords, language: str, ask: str
-) -> None:
+def unsure(first: str, second: str, language: str | None = "en") -> Understanding:
+    """How the understanding layer reads a message that could be about either of two topics."""
+    return Understanding(
+        ReadingKind.UNSURE_TOPIC, f"topic.{first}", 0.4, f"topic.{second}", 0.3, None, language
+    )
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_which_topic_then_two_answers_the_second_topic(keywords: Keywords, language: str) -> None:
     person = dataclasses.replace(CHECKED_IN, language=language)
-    which = respond(person, ask, TODAY, keywords)
+    reading = unsure("calcium", "vitamin_d", language)
+    which = respond(person, "calcium vitamin", TODAY, keywords, reading)
     assert ids(which) == ["menu.which_topic"]
     assert which.profile.pending is PendingQuestion.WHICH_TOPIC
     assert which.profile.pending_options == ("calcium", "vitamin_d")
@@ -57,17 +62,17 @@ def test_which_topic_then_two_answers_the_second_topic(
 
 
 def test_which_topic_offers_its_own_order_not_the_menus(keywords: Keywords) -> None:
-    which = respond(ACTIVE, "smoking or recovery", TODAY, keywords)
-    first, second = which.profile.pending_options
-    assert ids(respond(which.profile, "1", TODAY, keywords)) == [f"topic.{first}"]
-    assert ids(respond(which.profile, "2", TODAY, keywords)) == [f"topic.{second}"]
+    which = respond(ACTIVE, "quit or get better", TODAY, keywords, unsure("smoking", "recovery"))
+    assert ids(respond(which.profile, "1", TODAY, keywords)) == ["topic.smoking"]
+    assert ids(respond(which.profile, "2", TODAY, keywords)) == ["topic.recovery"]
 
 
 def test_a_stranger_is_asked_which_one_by_menu_numbers_since_nothing_is_kept(
     keywords: Keywords,
 ) -> None:
-    which = respond(Profile(), "calcium or vitamin d?", TODAY, keywords)
+    which = respond(Profile(), "calcium vitamin", TODAY, keywords, unsure("calcium", "vitamin_d"))
     assert ids(which) == ["menu.which_one"]
+    assert which.replies[0].params["second_number"] == "2"
     assert which.profile == Profile()
 
 

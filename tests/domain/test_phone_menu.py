@@ -14,6 +14,7 @@ from service.config import load_settings
 from service.domain import phone_menu
 from service.domain.call_plan import (
     BareHangupError,
+    Escalate,
     OptOut,
     Plan,
     SendText,
@@ -22,6 +23,7 @@ from service.domain.call_plan import (
 )
 from service.domain.phone_menu import NODES, CallState, Said, answer, keypad_date
 from service.gateway.twiml import render_twiml, spoken_text
+from service.understanding import SAFETY_TABLE, ReadingKind, SafetyFamily, Understanding
 from service.words.catalog import Catalog
 from service.words.texts import Texts
 from tests.support.voice_helpers import Heard, check_twiml
@@ -441,3 +443,56 @@ def test_a_check_in_played_back_says_what_to_do_and_texts_the_back_pain_facts(
     ]
     texted = step(state_of(plan), words, digits="1")
     assert texted.effects == (SendText("phone_text.back_pain", "es"),)
+
+
+def heard_as(kind: ReadingKind, label: str) -> Understanding:
+    """How the understanding layer reads what the caller said."""
+    family = label.removeprefix("safety.")
+    rule = SAFETY_TABLE[SafetyFamily(family)] if label.startswith("safety.") else None
+    return Understanding(kind, label, 0.9, "none", 0.05, rule, "en")
+
+
+def test_a_warning_sign_said_at_any_node_is_escalated_then_the_main_menu(
+    words: dict[str, dict[str, tuple[str, ...]]],
+) -> None:
+    alarm = heard_as(ReadingKind.SAFETY, "safety.seizure")
+    for node in ("main", "tips", "sub_stage", "sub_birth_date", "stop"):
+        state = CallState(node=node, language="es", stage="postpartum")
+        plan = answer(state, Said(speech="..."), TODAY, words, reading=alarm)
+        rule = SAFETY_TABLE[SafetyFamily.SEIZURE]
+        assert plan.effects == (Escalate(rule, f"said at the phone menu ({node}): ...", "es"),)
+        assert plan.ask is not None and plan.ask.lines[0].message_id == rule.voice_id
+        assert "node=main" in plan.ask.action
+
+
+def test_a_maybe_is_answered_with_what_to_do_and_no_escalation_unless_an_option_fits(
+    words: dict[str, dict[str, tuple[str, ...]]],
+) -> None:
+    maybe = heard_as(ReadingKind.SAFETY_CHECK, "safety.back_pain")
+    main = CallState(node="main", language="en")
+    checked = answer(main, Said(speech="is it bad if it hurts"), TODAY, words, reading=maybe)
+    assert checked.effects == ()
+    assert checked.ask is not None
+    assert checked.ask.lines[0].message_id == "safety_check.back_pain"
+    chosen = answer(main, Said(speech="back pain"), TODAY, words, reading=maybe)
+    assert "node=back_pain" in (chosen.ask.action if chosen.ask else "")
+
+
+def test_a_topic_is_played_at_a_menu_but_not_in_the_middle_of_signing_up(
+    words: dict[str, dict[str, tuple[str, ...]]],
+) -> None:
+    topic = heard_as(ReadingKind.TOPIC, "topic.recovery")
+    played = answer(
+        CallState(node="main", language="en"), Said(speech="x"), TODAY, words, reading=topic
+    )
+    assert played.ask is not None and "node=topic_recovery" in played.ask.action
+    assert played.ask.lines[0].message_id == "topic.recovery"
+    asking = CallState(node="sub_stage", language="en")
+    reprompt = answer(asking, Said(speech="x"), TODAY, words, reading=topic)
+    assert reprompt.ask is not None and "node=sub_stage" in reprompt.ask.action
+
+
+def test_every_topic_said_at_a_menu_has_a_node_that_plays_it(catalog: Catalog) -> None:
+    topics = {i.removeprefix("topic.") for i in catalog.ids("en") if i.startswith("topic.")}
+    assert set(phone_menu.TOPIC_NODES) == topics
+    assert set(phone_menu.TOPIC_NODES.values()) <= set(NODES)

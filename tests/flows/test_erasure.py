@@ -59,7 +59,7 @@ def test_delete_erases_the_person_and_confirms_once_in_their_language(
     assert any(m.phone == OTHER for m in all_rows(app, Message)), "others keep their texts"
     [escalation] = all_rows(app, Escalation)
     assert escalation.phone == "" and "back hurts" not in escalation.detail
-    assert escalation.reason == "severe_back_pain"
+    assert escalation.reason == "back_pain"
     events = all_rows(app, ConsentEvent)
     assert [e.action for e in events] == [ConsentAction.OPT_IN, ConsentAction.OPT_OUT]
     assert all(e.phone == PHONE for e in events)

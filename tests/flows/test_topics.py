@@ -1,4 +1,4 @@
-"""Topic answers and MENU: what people really type reaches the right answer, in their language."""
+"""Topic answers and MENU: what people write reaches the right answer, in their language."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import datetime as dt
 import pytest
 
 from service.domain.conversation import Outcome, Profile, respond
-from service.domain.vocabulary import Stage, Status
+from service.domain.vocabulary import PendingQuestion, Stage, Status
+from service.understanding import ReadingKind, Understanding
 from service.words.catalog import Catalog, Term
 from service.words.keywords import Keywords
 from tests.conftest import TwilioPost
@@ -39,129 +40,89 @@ def ids(outcome: Outcome) -> list[str]:
     return [reply.message_id for reply in outcome.replies]
 
 
-# (what a person texts, the reply it must reach, the language of that reply)
-INBOUND = [
-    ("calcium", "topic.calcium", "en"),
-    ("CALCIUM", "topic.calcium", "en"),
-    ("Calcium?", "topic.calcium", "en"),
-    ("what about calcium??", "topic.calcium", "en"),
-    ("calcuim", "topic.calcium", "en"),
-    ("how much calcim do i need", "topic.calcium", "en"),
-    ("Is dairy enough?", "topic.calcium", "en"),
-    ("calcio", "topic.calcium", "es"),
-    ("¿Cuánto calcio necesito?", "topic.calcium", "es"),
-    ("vitamin d", "topic.vitamin_d", "en"),
-    ("vitamine d", "topic.vitamin_d", "en"),
-    ("VIT D", "topic.vitamin_d", "en"),
-    ("do i need vitamins", "topic.vitamin_d", "en"),
-    ("Vitamina D?", "topic.vitamin_d", "es"),
-    ("can i exercise", "topic.activity", "en"),
-    ("is excercise ok while pregnant", "topic.activity", "en"),
-    ("Should I stay on bed rest?", "topic.activity", "en"),
-    ("¿puedo hacer ejercicio?", "topic.activity", "es"),
-    ("back pain", "topic.back_pain", "en"),
-    ("is my back pain normal", "topic.back_pain", "en"),
-    ("my back hurts", "topic.back_pain", "en"),
-    ("backpain", "topic.back_pain", "en"),
-    ("dolor de espalda", "topic.back_pain", "es"),
-    ("breast feeding", "topic.breastfeeding", "en"),
-    ("Breastfeeding!!!", "topic.breastfeeding", "en"),
-    ("Is brestfeeding bad for my bones", "topic.breastfeeding", "en"),
-    ("lactancia", "topic.breastfeeding", "es"),
-    ("¿Puedo dar pecho?", "topic.breastfeeding", "es"),
-    ("medicine", "topic.medicines", "en"),
-    ("what about medications", "topic.medicines", "en"),
-    ("Is Prolia safe?", "topic.medicines", "en"),
-    ("medicinas", "topic.medicines", "es"),
-    ("baby", "topic.baby", "en"),
-    ("will this hurt my baby?", "topic.baby", "en"),
-    ("¿Le hace daño a mi bebé?", "topic.baby", "es"),
-    ("when will i recover", "topic.recovery", "en"),
-    ("will my bones get back to normal", "topic.recovery", "en"),
-    ("recuperación", "topic.recovery", "es"),
-    ("What tests can I get", "topic.tests", "en"),
-    ("bone density test", "topic.tests", "en"),
-    ("calcium blood test?", "topic.tests", "en"),
-    ("prueba de sangre", "topic.tests", "es"),
-    ("I smoke", "topic.smoking", "en"),
-    ("how do i quit smoking", "topic.smoking", "en"),
-    ("cigarettes", "topic.smoking", "en"),
-    ("fumar", "topic.smoking", "es"),
-    ("I'm a teen", "topic.teens", "en"),
-    ("teenager", "topic.teens", "en"),
-    ("adolescentes", "topic.teens", "es"),
-    ("what is PAO", "topic.pao", "en"),
-    ("PAO?", "topic.pao", "en"),
-    ("osteoporosis", "topic.pao", "en"),
-    ("osteoperosis", "topic.pao", "en"),
-    ("¿Qué es PAO?", "topic.pao", "es"),
-    ("menu", "menu.list", "en"),
-    ("Menu.", "menu.list", "en"),
-    ("AYUDA MENU", "menu.list", "es"),
-    ("temas", "menu.list", "es"),
-    ("1", "topic.calcium", "en"),
-    (" 4 ", "topic.back_pain", "en"),
-    ("12", "topic.pao", "en"),
+def topic_reading(topic: str, language: str | None) -> Understanding:
+    """How the understanding layer reads a question it is sure is about `topic`."""
+    return Understanding(ReadingKind.TOPIC, f"topic.{topic}", 0.9, "none", 0.05, None, language)
+
+
+# Read by the real model (its accuracy is measured on the held-out corpus in
+# tests/understanding): (what a person texts, the answer it must reach).
+QUESTIONS = [
+    ("can I still go swimming", "topic.activity"),
+    ("how much calcium do I need", "topic.calcium"),
+    ("Is Prolia safe?", "topic.medicines"),
+    ("how do i quit smoking", "topic.smoking"),
+    ("¿Cuánto calcio necesito?", "topic.calcium"),
+    ("¿puedo hacer ejercicio?", "topic.activity"),
+    ("¿Qué es PAO?", "topic.pao"),
+    ("tomo vitamina d?", "topic.vitamin_d"),
 ]
 
 
-@pytest.mark.parametrize(("text", "message_id", "language"), INBOUND)
-def test_what_people_type_reaches_the_right_answer(
-    keywords: Keywords, text: str, message_id: str, language: str
+@pytest.mark.parametrize(("body", "message_id"), QUESTIONS)
+def test_questions_people_write_reach_the_right_answer(
+    keywords: Keywords, body: str, message_id: str
 ) -> None:
-    outcome = respond(STRANGER, text, TODAY, keywords)
-    assert (ids(outcome), outcome.language) == ([message_id], language)
-    assert outcome.profile == STRANGER and outcome.escalation is None
+    outcome = respond(ACTIVE, body, TODAY, keywords)
+    assert ids(outcome) == [message_id]
+    assert outcome.profile == ACTIVE and outcome.escalation is None
 
 
-def test_the_table_has_at_least_forty_cases() -> None:
-    assert len(INBOUND) >= 40
-
-
-@pytest.mark.parametrize("topic", TOPICS)
-def test_every_topic_answers_in_english_and_spanish(
-    catalog: Catalog, keywords: Keywords, topic: str
+@pytest.mark.parametrize(
+    ("language", "body"), [("en", "can I still go swimming"), ("es", "¿puedo hacer ejercicio?")]
+)
+def test_a_strangers_question_is_answered_with_one_line_on_how_to_join(
+    keywords: Keywords, catalog: Catalog, language: str, body: str
 ) -> None:
-    for language in ("en", "es"):
-        words = [str(w) for w in catalog.keywords(language)[f"topic.{topic}"] if not w.isdigit()]
-        for word in words:
-            outcome = respond(STRANGER, word, TODAY, keywords)
-            assert ids(outcome) == [f"topic.{topic}"], (language, word)
-            assert outcome.language == language or word in _both_languages(catalog), word
-        assert catalog.text(f"topic.{topic}", language).strip()
+    outcome = respond(STRANGER, body, TODAY, keywords)
+    assert ids(outcome) == ["topic.activity", "join.hint"]
+    assert outcome.language == language and outcome.profile == STRANGER
+    assert ("JOIN" if language == "en" else "UNIRSE") in catalog.text("join.hint", language)
 
 
-def _both_languages(catalog: Catalog) -> set[str]:
-    """Keywords spelled the same in English and Spanish (PROLIA, DENOSUMAB)."""
-    english = {str(w) for ws in catalog.keywords("en").values() for w in ws}
-    return {str(w) for ws in catalog.keywords("es").values() for w in ws} & english
+@pytest.mark.parametrize(
+    "body", ["what can I ask", "que puedo preguntar", "menu", "Menu.", "AYUDA MENU", "temas"]
+)
+def test_asking_for_the_menu_in_any_words_lists_the_topics(keywords: Keywords, body: str) -> None:
+    outcome = respond(ACTIVE, body, TODAY, keywords)
+    assert ids(outcome) == ["menu.list"]
+    assert outcome.profile.pending is PendingQuestion.MENU
 
 
-@pytest.mark.parametrize("topic", TOPICS)
-def test_each_menu_number_gives_its_topic(keywords: Keywords, topic: str) -> None:
-    number = keywords.topics.number_of(topic)
-    assert number == str(TOPICS.index(topic) + 1)
-    assert ids(respond(ACTIVE, number, TODAY, keywords)) == [f"topic.{topic}"]
+def test_a_subscriber_hears_topics_in_their_own_language(keywords: Keywords) -> None:
+    assert respond(ACTIVE_ES, "x", TODAY, keywords, topic_reading("calcium", "en")).language == "es"
+    assert respond(ACTIVE, "x", TODAY, keywords, topic_reading("calcium", "es")).language == "en"
+    assert respond(ACTIVE_ES, "MENU", TODAY, keywords).language == "es"
+    assert respond(ACTIVE_ES, "3", TODAY, keywords).language == "es"
+
+
+def test_a_stranger_hears_a_topic_in_the_language_they_wrote(keywords: Keywords) -> None:
+    outcome = respond(STRANGER, "x", TODAY, keywords, topic_reading("calcium", "es"))
+    assert outcome.language == "es"
 
 
 def test_the_menu_lists_every_topic_with_its_number(catalog: Catalog, keywords: Keywords) -> None:
     for language in ("en", "es"):
         menu = catalog.text("menu.list", language)
         for topic in TOPICS:
-            assert f" {keywords.topics.number_of(topic)} " in menu, (language, topic)
+            assert f" {keywords.topic_number(topic)} " in menu, (language, topic)
 
 
-def test_a_subscriber_hears_topics_in_their_own_language(keywords: Keywords) -> None:
-    assert respond(ACTIVE_ES, "calcium", TODAY, keywords).language == "es"
-    assert respond(ACTIVE, "calcio", TODAY, keywords).language == "en"
-    assert respond(ACTIVE_ES, "MENU", TODAY, keywords).language == "es"
-    assert respond(ACTIVE_ES, "3", TODAY, keywords).language == "es"
+@pytest.mark.parametrize("topic", TOPICS)
+def test_each_menu_number_gives_its_topic(keywords: Keywords, topic: str) -> None:
+    number = keywords.topic_number(topic)
+    assert number == str(TOPICS.index(topic) + 1)
+    assert ids(respond(ACTIVE, number, TODAY, keywords)) == [f"topic.{topic}"]
+    assert ids(respond(STRANGER, number, TODAY, keywords)) == [f"topic.{topic}"]
 
 
-def test_two_topics_at_once_from_a_stranger_asks_which_one_by_menu_number(
+def test_two_topics_from_a_stranger_asks_which_one_by_menu_number(
     catalog: Catalog, keywords: Keywords
 ) -> None:
-    outcome = respond(Profile(), "calcium or vitamin d?", TODAY, keywords)
+    unsure = Understanding(
+        ReadingKind.UNSURE_TOPIC, "topic.calcium", 0.4, "topic.vitamin_d", 0.3, None, "en"
+    )
+    outcome = respond(STRANGER, "calcium vitamin", TODAY, keywords, unsure)
     assert ids(outcome) == ["menu.which_one"]
     params = outcome.replies[0].params
     assert params == {
@@ -172,27 +133,36 @@ def test_two_topics_at_once_from_a_stranger_asks_which_one_by_menu_number(
     }
     words = catalog.text("menu.which_one", "en", **params)
     assert "Reply 1 for calcium" in words and "Reply 2 for vitamin D" in words
-    assert ids(respond(Profile(), "2", TODAY, keywords)) == ["topic.vitamin_d"]
+    assert ids(respond(STRANGER, "2", TODAY, keywords)) == ["topic.vitamin_d"]
     spanish = catalog.text("menu.which_one", "es", **params)
     assert "1 para calcio" in spanish and "2 para vitamina D" in spanish
 
 
-def test_three_topics_at_once_gets_the_menu(keywords: Keywords) -> None:
-    outcome = respond(ACTIVE, "calcium, vitamin d and smoking", TODAY, keywords)
-    assert ids(outcome) == ["menu.list"]
+@pytest.mark.parametrize("body", ["asdfgh", "zzzz", "my baby is cute"])
+def test_unknown_text_gets_a_helpful_reply_never_silence(keywords: Keywords, body: str) -> None:
+    outcome = respond(ACTIVE, body, TODAY, keywords)
+    assert outcome.replies and outcome.escalation is None
+    assert ids(respond(STRANGER, body, TODAY, keywords))[-1] in (
+        "fallback.not_subscribed",
+        "join.hint",
+    )
 
 
-def test_a_keyword_inside_a_longer_one_does_not_make_a_tie(keywords: Keywords) -> None:
-    assert ids(respond(ACTIVE, "calcium test", TODAY, keywords)) == ["topic.tests"]
-    assert ids(respond(ACTIVE, "is breast milk enough", TODAY, keywords)) == ["topic.breastfeeding"]
+def test_thanks_and_hello_get_a_word_back(keywords: Keywords) -> None:
+    thanks = Understanding(ReadingKind.CHAT, "chat.thanks", 0.9, None, 0.0, None, "en")
+    hello = Understanding(ReadingKind.CHAT, "chat.greeting", 0.9, None, 0.0, None, "es")
+    assert ids(respond(ACTIVE, "thanks!", TODAY, keywords, thanks)) == ["chat.thanks"]
+    assert ids(respond(ACTIVE, "hola", TODAY, keywords, hello)) == ["chat.greeting"]
+    assert ids(respond(STRANGER, "hola", TODAY, keywords, hello)) == ["fallback.not_subscribed"]
 
 
-@pytest.mark.parametrize(
-    "text",
-    ["I have 2 kids", "my baby is cute", "thanks!", "ok see you", "I was talking to my mom"],
-)
-def test_passing_numbers_and_short_words_name_no_topic(keywords: Keywords, text: str) -> None:
-    assert ids(respond(ACTIVE, text, TODAY, keywords)) == ["fallback.unknown"]
+def test_asking_to_sign_up_in_words_starts_enrollment(keywords: Keywords) -> None:
+    join = Understanding(ReadingKind.COMMAND, "command.join", 0.9, None, 0.0, None, "es")
+    outcome = respond(STRANGER, "como me inscribo", TODAY, keywords, join)
+    assert outcome.profile.status is Status.ENROLLING and outcome.profile.language == "es"
+    assert ids(respond(ACTIVE, "how do I sign up", TODAY, keywords, join)) == [
+        "enroll.already_active"
+    ]
 
 
 def test_during_enrollment_a_number_answers_the_question_not_the_menu(keywords: Keywords) -> None:
@@ -218,8 +188,20 @@ def test_menu_then_a_number_through_the_webhook(twilio_post: TwilioPost) -> None
     menu = text(twilio_post, "MENU")[0]
     assert "1 Calcium." in menu and "12 Weak bones in pregnancy." in menu
     assert "1,000 milligrams" in text(twilio_post, "1")[0]
-    which = text(twilio_post, "calcium or vitamin d?")[0]
-    assert which == "Which one do you mean? Reply 1 for calcium. Reply 2 for vitamin D."
     assert "vitamin D" in text(twilio_post, "2")[0]
-    assert "lactancia" not in text(twilio_post, "lactancia")[0]
-    assert "da pecho" in text(twilio_post, "lactancia")[0]
+    # A stranger writing Spanish hears back in Spanish.
+    assert "calcio" in text(twilio_post, "¿Cuánto calcio necesito?")[0]
+
+
+@pytest.mark.parametrize(
+    ("language", "body", "topic"),
+    [("en", "can I still go swimming", "activity"), ("es", "¿Qué es PAO?", "pao")],
+)
+def test_a_strangers_question_through_the_webhook_gets_the_answer_and_how_to_join(
+    twilio_post: TwilioPost, catalog: Catalog, language: str, body: str, topic: str
+) -> None:
+    answer = text(twilio_post, body)
+    assert answer == [
+        catalog.text(f"topic.{topic}", language),
+        catalog.text("join.hint", language),
+    ]

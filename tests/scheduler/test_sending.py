@@ -305,7 +305,7 @@ def test_an_escalation_alerts_the_care_team_within_a_minute_without_the_full_num
                 subscriber_id=person,
                 phone="+12125550101",
                 source="text",
-                reason="checkin_back_pain",
+                reason="back_pain",
                 detail="1",
                 created_at=sunday_night,
             )
@@ -386,7 +386,7 @@ def test_a_yes_after_a_check_in_gets_the_safety_reply_and_an_escalation(
     assert "911" in reply
     with database.Session() as session:
         escalation = session.scalars(sa.select(Escalation)).one()
-    assert escalation.reason == "checkin_back_pain"
+    assert escalation.reason == "back_pain"
     # A second "1" is no longer read as a check-in answer.
     (again,) = receive_text(database.Session, InboundText("+12125550101", "1"), texts, later)
     assert "911" not in again

@@ -198,7 +198,7 @@ def test_simulate_never_posts_the_care_team_webhook(monkeypatch: pytest.MonkeyPa
     monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.setenv("CARE_TEAM_WEBHOOK_URL", "https://care.example.org/hook")
     monkeypatch.setenv("CARE_TEAM_WEBHOOK_SECRET", "a webhook secret for tests")
-    script = "JOIN\n1\nJune 5\n1\nYES\nI have severe back pain\n:advance 1h\n"
+    script = "JOIN\n1\nJune 5\n1\nYES\nmy back hurts so bad I cant walk\n:advance 1h\n"
     result = CliRunner().invoke(main, ["simulate"], input=script)
     assert result.exit_code == 0, result.output
     assert "Severe back pain can mean a broken bone" in result.output

@@ -176,7 +176,8 @@ def test_a_due_date_long_past_is_asked_again_and_one_just_past_is_asked_about(
     text(twilio_post, "JOIN")
     text(twilio_post, "1")
     assert "That day has passed" in text(twilio_post, "a month ago")[0]
-    assert "could not read" in text(twilio_post, "banana")[0]
+    # (A word the model cannot place may also get what to do if a warning sign is happening.)
+    assert "could not read" in text(twilio_post, "banana")[-1]
     assert "still pregnant, reply YES" in text(twilio_post, "yesterday")[0]
 
 
@@ -228,7 +229,11 @@ def test_nacio_with_a_spanish_date_records_that_date(app: Flask, twilio_post: Tw
 )
 def test_anything_unrecognised_gets_a_helpful_reply(twilio_post: TwilioPost, body: str) -> None:
     answer = text(twilio_post, body)
-    assert len(answer) == 1 and "MENU" in answer[0]
+    # Never silence: how to see the menu, "which topic do you mean?" when the model half reads
+    # one, or (when it reads a possible warning sign in words it cannot place) what to do if one
+    # is happening.
+    assert len(answer) == 1
+    assert any(word in answer[0] for word in ("MENU", "MENÚ", "Reply", "Responda", "911"))
 
 
 def test_a_missing_body_gets_a_helpful_reply(twilio_post: TwilioPost) -> None:
