@@ -787,8 +787,9 @@ def _life_command(inbound: Inbound) -> Outcome | None:
     return WHOLE_CHANGES[match.intent](inbound, match) if match else None
 
 
-def _due(inbound: Inbound, match: Match) -> Outcome:
-    """DUE <date or weeks>: a new due date, said back for a yes when worked out or past."""
+def _due(inbound: Inbound, match: Match, check: bool = False) -> Outcome:
+    """DUE <date or weeks>: a new due date, said back for a yes when worked out or past (or
+    when `check`: read from someone's own words, never taken without a yes)."""
     profile = inbound.profile
     if profile.loss_on is not None:
         return _reply(profile, "change.not_signed_up")
@@ -797,7 +798,7 @@ def _due(inbound: Inbound, match: Match) -> Outcome:
         return _reply(profile, "change.due_unreadable")
     if due_date_problem(reading.date, inbound.today) is not None:
         return _reply(profile, "change.due_problem")
-    if not reading.needs_read_back(inbound.today):
+    if not (check or reading.needs_read_back(inbound.today)):
         return _new_due_date(profile.asked(None), reading.date)
     checking = profile.asked(PendingQuestion.DUE_CHECK, (reading.date.isoformat(),))
     past = reading.date < inbound.today
@@ -913,7 +914,7 @@ LIFE_WORDS: dict[str, Callable[[Inbound, Match], Outcome | None]] = {
     "life.born": _born_in_words,
     "life.not_yet": lambda inbound, match: _not_yet(inbound),
     "life.weaned": lambda inbound, match: _weaned(inbound, dataclasses.replace(match, rest="")),
-    "change.due_date": lambda inbound, match: _due(inbound, match),
+    "change.due_date": lambda inbound, match: _due(inbound, match, check=True),
     "change.texts": lambda inbound, match: _channel(
         inbound, Match("text_channel", match.languages)
     ),

@@ -129,7 +129,7 @@ def test_after_the_goodbye_texts_get_answers_never_we_did_not_understand(
         ("se murió mi bebé", "loss.sorry"),
         ("can you call me instead", "change.calls"),
         ("please pause for 3 weeks", "change.paused"),
-        ("my due date changed to march 8", "change.due_recorded"),
+        ("the doctor moved my due date to march 8", "change.due_check"),
         ("the baby came on tuesday", "born.recorded"),
     ],
 )
@@ -142,3 +142,11 @@ def test_life_changes_in_a_persons_own_words_through_the_understanding_layer(
 def test_words_for_a_pause_name_its_weeks(keywords: Keywords) -> None:
     outcome = respond(PREGNANT, "please pause for 3 weeks", TODAY, keywords)
     assert outcome.profile.paused_until == TODAY + dt.timedelta(weeks=3, days=-1)
+
+
+def test_a_due_date_in_a_persons_own_words_is_kept_only_after_a_yes(keywords: Keywords) -> None:
+    asked = respond(PREGNANT, "the doctor moved my due date to march 8", TODAY, keywords)
+    assert asked.profile.due_date == PREGNANT.due_date
+    kept = respond(asked.profile, "yes", TODAY, keywords)
+    assert ids(kept) == ["change.due_recorded"]
+    assert kept.profile.due_date == dt.date(2027, 3, 8)
