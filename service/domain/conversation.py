@@ -661,10 +661,37 @@ def _fallback(inbound: Inbound) -> Outcome:
         message = "fallback.completed"
     elif profile.status in (*MEMBERS, Status.ENROLLING):
         chat = CHAT_REPLIES.get(reading.label) if reading.kind is ReadingKind.CHAT else None
-        message = chat or "fallback.unknown"
+        message = chat or _hint(inbound) or "fallback.unknown"
     else:
         message = "fallback.not_subscribed"
     return Outcome(profile, (Reply(message),), reply_language=language)
+
+
+# A change read with too little confidence to make (or said where it does not apply) gets
+# the exact words that make it; a yes or no with no question waiting gets a word back.
+# A loss is never hinted at: a wrong guess about a loss would hurt.
+HINTS = {
+    "life.born": "hint.born",
+    "life.not_yet": "hint.not_yet",
+    "life.weaned": "hint.weaned",
+    "change.due_date": "hint.due_date",
+    "change.calls": "hint.calls",
+    "change.texts": "hint.texts",
+    "change.pause": "hint.pause",
+    "change.resume": "hint.resume",
+    YES_LABEL: "chat.ok",
+    NO_LABEL: "chat.ok",
+}
+
+
+def _hint(inbound: Inbound) -> str | None:
+    """The hint for a member's change or answer we did not act on, else None."""
+    reading = inbound.reading
+    if inbound.profile.status not in MEMBERS:
+        return None
+    if reading.kind not in (ReadingKind.LIFE, ReadingKind.CHANGE, ReadingKind.ANSWER):
+        return None
+    return HINTS.get(reading.label)
 
 
 # Life changes after joining: loss, the birth question, DUE, TEXTS/CALLS, PAUSE/RESUME, the

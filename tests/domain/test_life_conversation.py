@@ -15,6 +15,7 @@ from service.domain.vocabulary import (
     Status,
     Track,
 )
+from service.understanding import ReadingKind, Understanding
 from service.words.keywords import Keywords
 
 TODAY = dt.date(2026, 11, 23)
@@ -150,3 +151,48 @@ def test_a_due_date_in_a_persons_own_words_is_kept_only_after_a_yes(keywords: Ke
     kept = respond(asked.profile, "yes", TODAY, keywords)
     assert ids(kept) == ["change.due_recorded"]
     assert kept.profile.due_date == dt.date(2027, 3, 8)
+
+
+@pytest.mark.parametrize(
+    ("label", "hint"),
+    [
+        ("change.calls", "hint.calls"),
+        ("change.texts", "hint.texts"),
+        ("change.pause", "hint.pause"),
+        ("change.resume", "hint.resume"),
+        ("change.due_date", "hint.due_date"),
+        ("life.born", "hint.born"),
+        ("life.not_yet", "hint.not_yet"),
+        ("life.weaned", "hint.weaned"),
+    ],
+)
+def test_a_change_read_without_enough_confidence_gets_the_words_that_make_it(
+    keywords: Keywords, label: str, hint: str
+) -> None:
+    kind = ReadingKind.LIFE if label.startswith("life.") else ReadingKind.CHANGE
+    unsure = Understanding(kind, label, 0.5, "none", 0.3)
+    outcome = respond(PREGNANT, "some words we are not sure of", TODAY, keywords, unsure)
+    assert ids(outcome) == [hint]
+    assert outcome.profile == PREGNANT
+
+
+def test_a_loss_read_without_enough_confidence_is_never_guessed_at(keywords: Keywords) -> None:
+    unsure = Understanding(ReadingKind.LIFE, "life.loss", 0.5, "none", 0.3)
+    outcome = respond(PREGNANT, "some words we are not sure of", TODAY, keywords, unsure)
+    assert ids(outcome) == ["fallback.unknown"]
+    assert outcome.profile == PREGNANT
+
+
+@pytest.mark.parametrize("label", ["answer.yes", "answer.no"])
+def test_a_yes_or_no_with_no_question_waiting_gets_a_word_back(
+    keywords: Keywords, label: str
+) -> None:
+    answer = Understanding(ReadingKind.ANSWER, label, 1.0, None, 0.0)
+    assert ids(respond(PREGNANT, "yeah sure", TODAY, keywords, answer)) == ["chat.ok"]
+
+
+def test_a_stranger_gets_no_hint_but_how_to_join(keywords: Keywords) -> None:
+    unsure = Understanding(ReadingKind.CHANGE, "change.calls", 0.5, "none", 0.3)
+    assert ids(respond(Profile(), "call me", TODAY, keywords, unsure)) == [
+        "fallback.not_subscribed"
+    ]

@@ -86,7 +86,7 @@ def test_enrolling_people_keep_their_enrollment_question(keywords: Keywords) -> 
 def test_yes_with_nothing_asked_gets_a_helpful_reply_and_no_alert(keywords: Keywords) -> None:
     outcome = respond(ACTIVE, "yes", TODAY, keywords)
     assert outcome.escalation is None
-    assert ids(outcome) == ["fallback.unknown"]
+    assert ids(outcome) == ["chat.ok"]
 
 
 def test_a_number_with_nothing_asked_is_still_a_menu_number(keywords: Keywords) -> None:
