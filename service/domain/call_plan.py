@@ -155,6 +155,22 @@ class SetDayPart:
 
 
 @dataclass(frozen=True)
+class SetFeeding:
+    """The answer to "Are you breastfeeding?" after a birth told by phone (a skip has none)."""
+
+    breastfeeding: bool
+    language: str
+
+
+@dataclass(frozen=True)
+class Weaned:
+    """A breastfeeding member says by phone they stopped: as the WEANED text, from today."""
+
+    language: str
+    evidence: str
+
+
+@dataclass(frozen=True)
 class RetryCall:
     """Place this call again later the same day, inside the person's window (a check-in call
     that reached an answering machine, like one nobody answered)."""
@@ -175,6 +191,8 @@ Effect = (
     | Pause
     | Resume
     | SetDayPart
+    | SetFeeding
+    | Weaned
     | ReportLoss
     | KeepSelfCare
     | RetryCall

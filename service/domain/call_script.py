@@ -24,6 +24,7 @@ from service.domain.call_plan import (
     Plan,
     ReportBirth,
     RetryCall,
+    SetFeeding,
 )
 from service.domain.dates import birth_date_problem, read_birth_date
 from service.domain.phone_menu import keypad_date
@@ -42,8 +43,9 @@ MESSAGE_ID = re.compile(r"^(reminder|checkin|life)\.[a-z0-9_]+(\.[a-z0-9_]+)*$")
 # The call that asks "Has your baby arrived?" (`domain.life`): a yes asks the day.
 BIRTH_QUESTION = "life.ask_birth"
 LIFE_PREFIX = "life."
-# Where a birth question call is: asking, reading the day, or reading the day back.
-STEPS = ("", "date", "confirm")
+# Where a birth question call is: asking, reading the day, reading the day back, or asking
+# about breastfeeding once the birth is recorded.
+STEPS = ("", "date", "confirm", "feeding")
 # Twilio's AnsweredBy values (with MachineDetection) that mean nobody is listening live.
 VOICEMAIL_ANSWERS = frozenset(
     {"machine_start", "machine_end_beep", "machine_end_silence", "machine_end_other", "fax"}
@@ -155,12 +157,18 @@ BIRTH_CONFIRM_KEYS = Keys(
     simple="voice.life.birth_confirm",
     options={"1": ("voice_yes", "birth_right"), "2": ("voice_no", "born")},
 )
+# After the birth: 1 yes, 2 no; any other key, other words or silence skips the question.
+FEEDING_KEYS = Keys(
+    question="voice.feed.ask",
+    simple="voice.feed.ask",
+    options={"1": ("voice_yes", "feeding_yes"), "2": ("voice_no", "feeding_no")},
+)
 
 
 def keys_of(call: ReminderCall) -> Keys:
     """What the keys do on this call, at this step."""
     if call.asks_birth:
-        return BIRTH_CONFIRM_KEYS if call.step == "confirm" else BIRTH_KEYS
+        return {"confirm": BIRTH_CONFIRM_KEYS, "feeding": FEEDING_KEYS}.get(call.step, BIRTH_KEYS)
     return CHECKIN_KEYS if call.is_checkin else REMINDER_KEYS
 
 
@@ -220,6 +228,8 @@ def respond(
     if call.asks_birth and call.step == "date":
         return _birth_date(call, digits.strip(), speech, today or dt.date.today())
     action = _action(keys, digits.strip(), speech, words.get(call.language, {}))
+    if call.asks_birth and call.step == "feeding":
+        return _feeding(call, action)
     if action is None and reading is not None:
         action = _answered_in_words(call, reading)
         if action is None and reading.kind is ReadingKind.SAFETY_CHECK and reading.safety:
@@ -359,8 +369,20 @@ def _birth_right(call: ReminderCall, has_text: Callable[[str], bool]) -> Plan:
     """The day read back is right: after-birth tips from now on."""
     if call.date is None:
         return _born(call, has_text)
-    lines = (call.line("voice.life.birth_recorded"),)
-    return Plan(say=lines, effects=(ReportBirth(call.date, call.language),))
+    asking = dataclasses.replace(call, step="feeding", date=None, tries=0)
+    lines = (call.line("voice.life.birth_recorded"), call.line(FEEDING_KEYS.question))
+    ask = _ask(asking, FEEDING_KEYS, lines, 0)
+    return Plan(ask=ask, effects=(ReportBirth(call.date, call.language),))
+
+
+def _feeding(call: ReminderCall, action: str | None) -> Plan:
+    """The breastfeeding answer (as the text's 1 or 2), or a skip; then goodbye."""
+    goodbye = call.line("voice.reminder.goodbye")
+    if action is None:
+        return Plan(say=(call.line("voice.feed.skipped"), goodbye))
+    feeding = action == "feeding_yes"
+    lines = (call.line("voice.feed.yes" if feeding else "voice.feed.no"), goodbye)
+    return Plan(say=lines, effects=(SetFeeding(feeding, call.language),))
 
 
 def _not_yet(call: ReminderCall, has_text: Callable[[str], bool]) -> Plan:

@@ -32,7 +32,9 @@ from service.domain.call_plan import (
     Resume,
     SendText,
     SetDayPart,
+    SetFeeding,
     Subscribe,
+    Weaned,
 )
 from service.domain.dates import (
     DateProblem,
@@ -397,6 +399,17 @@ NODES: dict[str, Node] = {
             "2": Option("voice_no", action="opt_out"),
         },
     ),
+    # After a new birth date on the change menu: one skippable question, as by text.
+    "feeding": Node(
+        prompt="voice.feed.ask",
+        simple="voice.feed.ask",
+        text_id="phone_text.change",
+        kind="question",
+        options={
+            "1": Option("voice_yes", action="feeding", sets={"about": "yes"}),
+            "2": Option("voice_no", action="feeding", sets={"about": "no"}),
+        },
+    ),
     "stop": Node(
         prompt="voice.stop.ask",
         simple="voice.stop.ask_simple",
@@ -413,7 +426,7 @@ NODES: dict[str, Node] = {
 }
 
 # Reached only by people already signed up (main menu 3 for a member).
-MEMBER_NODES = ("change", "chg_channel", "chg_pause", "chg_time", "loss_choice")
+MEMBER_NODES = ("change", "chg_channel", "chg_pause", "chg_time", "loss_choice", "feeding")
 
 # The disclosure a caller agrees to, and the words that confirm a stop: kept in the consent log.
 SUBSCRIBE_DISCLOSURE = "voice.subscribe.disclosure"
@@ -429,11 +442,13 @@ def answer(
     last_reminder: str | None = None,
     member: bool = False,
     reading: Understanding | None = None,
+    breastfeeding: bool = False,
 ) -> Plan:
     """Decide what the caller hears next after pressing a key, speaking, or staying silent.
 
-    A `member` (signed up already) who asks to sign up gets the change menu instead. `reading`
-    is what the words mean (read here when not given).
+    A `member` (signed up already) who asks to sign up gets the change menu instead; one who is
+    `breastfeeding` can say they stopped. `reading` is what the words mean (read here when not
+    given).
     """
     turn = Turn(state, said, today, words, last_reminder)
     node = NODES[state.node]
@@ -446,12 +461,18 @@ def answer(
         return READERS[node.reader](turn)
     if state.node == "main" and said.speech and _said_loss(turn):
         return _loss_heard(turn, member)
+    if state.node == "main" and breastfeeding and _said_weaned(reading):
+        return _weaned_heard(turn)
     key = chosen_key(turn, node)
     if key == REPEAT_KEY:
         return arrive(state)
     if key == MAIN_MENU_KEY:
         return arrive(CallState(node="main", language=state.language) if state.language else state)
     option = node.options.get(key or "")
+    if option is None and state.node == "feeding":
+        # Any other key, other words or silence skips the question, as SKIP does by text.
+        main = CallState(node="main", language=state.language)
+        return arrive(main, _lines("voice.feed.skipped", main))
     if option is None:
         heard = _spoken_check(turn, reading) or _spoken_topic(turn, node, reading)
         if heard is not None:
@@ -708,6 +729,28 @@ def _loss_heard(turn: Turn, member: bool) -> Plan:
     return dataclasses.replace(plan, effects=(ReportLoss(state.language, turn.said.evidence),))
 
 
+def _said_weaned(reading: Understanding | None) -> bool:
+    """Whether the caller said they stopped breastfeeding ("ya no doy pecho")."""
+    return reading is not None and reading.label == "life.weaned"
+
+
+def _weaned_heard(turn: Turn) -> Plan:
+    """Weaning, said at the main menu: recorded as the WEANED text, then the menu again."""
+    state = turn.state
+    main = CallState(node="main", language=state.language)
+    plan = arrive(main, _lines("voice.feed.weaned", main))
+    return dataclasses.replace(plan, effects=(Weaned(state.language, turn.said.evidence),))
+
+
+def _feeding(turn: Turn, option: Option) -> Plan:
+    """The breastfeeding answer after a new birth date: recorded, then the main menu."""
+    state = turn.state
+    feeding = state.about == "yes"
+    main = CallState(node="main", language=state.language)
+    plan = arrive(main, _lines("voice.feed.yes" if feeding else "voice.feed.no", main))
+    return dataclasses.replace(plan, effects=(SetFeeding(feeding, state.language),))
+
+
 def _keep_self_care(turn: Turn, option: Option) -> Plan:
     """After a loss: bone health tips just for them."""
     state = turn.state
@@ -722,7 +765,13 @@ def _date_right(turn: Turn, option: Option) -> Plan:
         return arrive(dataclasses.replace(state, node="sub_channel"))
     if not (state.stage and state.date):
         return arrive(dataclasses.replace(state, node="sub_stage"))
-    return _changed(state, ChangeDate(state.stage, state.date, state.language))
+    change = ChangeDate(state.stage, state.date, state.language)
+    if state.stage != "postpartum":
+        return _changed(state, change)
+    # A birth: the change is made, then the breastfeeding question (as the BORN text asks it).
+    asking = CallState(node="feeding", language=state.language)
+    plan = arrive(asking, _lines("voice.change.done", asking))
+    return dataclasses.replace(plan, effects=(change,))
 
 
 def _changed(state: CallState, effect: Effect) -> Plan:
@@ -760,6 +809,7 @@ ACTIONS: dict[str, Callable[[Turn, Option], Plan]] = {
     "last_reminder": _last_reminder,
     "date_right": _date_right,
     "keep_self_care": _keep_self_care,
+    "feeding": _feeding,
     "change_channel": _change_channel,
     "pause": _pause,
     "resume": _resume,

@@ -29,7 +29,9 @@ from service.domain.call_plan import (
     RetryCall,
     SendText,
     SetDayPart,
+    SetFeeding,
     Subscribe,
+    Weaned,
 )
 from service.domain.clock import local_date, utcnow
 from service.domain.conversation import MEMBERS
@@ -97,14 +99,22 @@ def answer_menu(
     state = phone_menu.CallState.from_query(query)
     today = local_date(local_time_zone(turn.phone, turn.zip_code), now)
     said = phone_menu.Said(turn.digits, turn.speech)
-    member = False
+    member = breastfeeding = False
     last_reminder = None
     if state.node == "main" and turn.phone:
-        # Only the main menu offers the last reminder and the change menu: read them there.
+        # Only the main menu offers the last reminder, the change menu and weaning: read there.
         with sessions() as session:
             last_reminder = planned.last_sent_message_id(session, turn.phone)
-        member = _is_member(sessions, turn.phone)
-    plan = phone_menu.answer(state, said, today, texts.spoken_keywords, last_reminder, member)
+        member, breastfeeding = _membership(sessions, turn.phone)
+    plan = phone_menu.answer(
+        state,
+        said,
+        today,
+        texts.spoken_keywords,
+        last_reminder,
+        member,
+        breastfeeding=breastfeeding,
+    )
     if not loss_follow_up:
         effects = tuple(
             dataclasses.replace(effect, follow_up=False)
@@ -122,11 +132,14 @@ def answer_menu(
     return _record(sessions, texts, turn, plan, now, source=f"menu:{state.node}")
 
 
-def _is_member(sessions: Sessions, phone: str) -> bool:
-    """Whether the caller is signed up (active or paused): option 3 changes, not signs up."""
+def _membership(sessions: Sessions, phone: str) -> tuple[bool, bool]:
+    """Whether the caller is signed up (active or paused: option 3 changes, not signs up), and
+    whether they said they are breastfeeding after the birth (they may say they stopped)."""
     with transaction(sessions) as session:
         caller = subscribers.find_by_phone(session, phone)
-    return caller is not None and caller.status in MEMBERS and caller.loss_on is None
+    if caller is None or caller.status not in MEMBERS or caller.loss_on is not None:
+        return False, False
+    return True, caller.stage is Stage.POSTPARTUM and caller.breastfeeding is True
 
 
 def answer_reminder(
@@ -472,6 +485,48 @@ def _set_day_part(
     _change(session, caller, {"day_part": DayPart(effect.part)}, now)
 
 
+def _set_feeding(
+    session: DbSession,
+    caller: Any,
+    effect: SetFeeding,
+    turn: CallTurn,
+    texts: Texts,
+    now: dt.datetime,
+) -> None:
+    """The breastfeeding answer after a birth told by phone, stored as the text's answer."""
+    if caller is None or caller.status not in MEMBERS or caller.stage is not Stage.POSTPARTUM:
+        return
+    changes: dict[str, object] = {
+        "breastfeeding": effect.breastfeeding,
+        "pending_question": None,
+        "pending_options": None,
+        "pending_asked_at": None,
+    }
+    _change(session, caller, changes, now)
+
+
+def _weaned(
+    session: DbSession,
+    caller: Any,
+    effect: Weaned,
+    turn: CallTurn,
+    texts: Texts,
+    now: dt.datetime,
+) -> None:
+    """Weaning said by phone, stored as the WEANED text: from today, the program runs 6 months
+    more."""
+    if caller is None or caller.stage is not Stage.POSTPARTUM or caller.loss_on is not None:
+        return
+    changes: dict[str, object] = {
+        "breastfeeding": False,
+        "weaned_on": local_date(caller.time_zone, now),
+        "pending_question": None,
+        "pending_options": None,
+        "pending_asked_at": None,
+    }
+    _change(session, caller, changes, now)
+
+
 def _retry_call(
     session: DbSession,
     caller: Any,
@@ -587,6 +642,8 @@ EFFECTS: dict[type[Any], Callable[..., None]] = {
     Pause: _pause,
     Resume: _resume,
     SetDayPart: _set_day_part,
+    SetFeeding: _set_feeding,
+    Weaned: _weaned,
     RetryCall: _retry_call,
     ReportLoss: _report_loss,
     KeepSelfCare: _keep_self_care,

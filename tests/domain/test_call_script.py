@@ -9,7 +9,14 @@ from pathlib import Path
 import pytest
 
 from service.domain import call_script, phone_menu
-from service.domain.call_plan import AnswerCheckin, Escalate, OptOut, RetryCall
+from service.domain.call_plan import (
+    AnswerCheckin,
+    Escalate,
+    OptOut,
+    ReportBirth,
+    RetryCall,
+    SetFeeding,
+)
 from service.domain.call_script import ReminderCall, UnknownMessageError, greet, respond
 from service.domain.life import LifeStep
 from service.domain.schedule import CHECK_IN_TEXTS, POOLS
@@ -143,6 +150,7 @@ def test_every_speech_intent_the_calls_listen_for_has_words_in_both_languages(
         call_script.CHECKIN_KEYS,
         call_script.BIRTH_KEYS,
         call_script.BIRTH_CONFIRM_KEYS,
+        call_script.FEEDING_KEYS,
     ):
         intents |= {intent for intent, _ in keys.options.values()}
     for language in ("en", "es"):
@@ -158,3 +166,36 @@ def test_every_scheduled_reminder_and_check_in_is_said_in_its_own_words(
         for message_id in scheduled:
             call = ReminderCall(message_id, language)
             assert call_script.spoken_message_id(call, has_text) == f"voice.{message_id}"
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_a_birth_told_on_the_birth_call_is_recorded_then_breastfeeding_is_asked(
+    language: str,
+) -> None:
+    born = dt.date(2026, 11, 22)
+    call = ReminderCall("life.ask_birth", language, step="confirm", date=born)
+    plan = respond(call, "1", "", WORDS, lambda _: True, dt.date(2026, 11, 23))
+    assert plan.effects == (ReportBirth(born, language),)
+    assert plan.ask is not None and plan.ask.lines[-1].message_id == "voice.feed.ask"
+    assert "step=feeding" in plan.ask.action and "date=" not in plan.ask.action
+
+
+@pytest.mark.parametrize(
+    ("language", "digits", "speech", "effects", "said"),
+    [
+        ("en", "1", "", (SetFeeding(True, "en"),), "voice.feed.yes"),
+        ("es", "", "No", (SetFeeding(False, "es"),), "voice.feed.no"),
+        ("es", "", "Si", (SetFeeding(True, "es"),), "voice.feed.yes"),
+        ("en", "7", "", (), "voice.feed.skipped"),
+        ("es", "", "", (), "voice.feed.skipped"),
+    ],
+)
+def test_the_breastfeeding_question_by_phone_takes_one_or_two_and_anything_else_skips(
+    language: str, digits: str, speech: str, effects: tuple[SetFeeding, ...], said: str
+) -> None:
+    call = ReminderCall.from_query(
+        {"message": "life.ask_birth", "lang": language, "step": "feeding"}
+    )
+    plan = respond(call, digits, speech, WORDS, lambda _: True, dt.date(2026, 11, 23))
+    assert plan.effects == effects and plan.ask is None
+    assert [line.message_id for line in plan.say] == [said, "voice.reminder.goodbye"]

@@ -14,12 +14,15 @@ from service.config import load_settings
 from service.domain import phone_menu
 from service.domain.call_plan import (
     BareHangupError,
+    ChangeDate,
     Escalate,
     OptOut,
     Plan,
     SendText,
     SetDayPart,
+    SetFeeding,
     Subscribe,
+    Weaned,
 )
 from service.domain.phone_menu import NODES, CallState, Said, answer, keypad_date
 from service.gateway.twiml import render_twiml, spoken_text
@@ -496,3 +499,40 @@ def test_every_topic_said_at_a_menu_has_a_node_that_plays_it(catalog: Catalog) -
     topics = {i.removeprefix("topic.") for i in catalog.ids("en") if i.startswith("topic.")}
     assert set(phone_menu.TOPIC_NODES) == topics
     assert set(phone_menu.TOPIC_NODES.values()) <= set(NODES)
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_a_new_birth_date_on_the_change_menu_asks_about_breastfeeding_and_records_it(
+    language: str, words: dict[str, dict[str, tuple[str, ...]]]
+) -> None:
+    born = dt.date(2026, 11, 20)
+    confirm = CallState("sub_date_confirm", language, stage="postpartum", date=born, mode="change")
+    asked = step(confirm, words, digits="1")
+    assert asked.effects == (ChangeDate("postpartum", born, language),)
+    assert state_of(asked).node == "feeding"
+    feeding = state_of(asked)
+    yes = step(feeding, words, digits="1")
+    assert yes.effects == (SetFeeding(True, language),) and state_of(yes).node == "main"
+    no = step(feeding, words, speech="No")
+    assert no.effects == (SetFeeding(False, language),)
+    for skipped in (step(feeding, words, digits="4"), step(feeding, words)):
+        assert skipped.effects == () and state_of(skipped).node == "main"
+        assert skipped.ask is not None
+        assert skipped.ask.lines[0].message_id == "voice.feed.skipped"
+    due = CallState("sub_date_confirm", language, stage="pregnant", date=born, mode="change")
+    assert state_of(step(due, words, digits="1")).node == "main"
+
+
+@pytest.mark.parametrize(
+    ("language", "said"), [("en", "I stopped breastfeeding"), ("es", "Ya no doy pecho")]
+)
+def test_weaning_said_at_the_main_menu_is_recorded_only_for_someone_breastfeeding(
+    language: str, said: str, words: dict[str, dict[str, tuple[str, ...]]]
+) -> None:
+    main = CallState("main", language)
+    weaned = answer(main, Said(speech=said), TODAY, words, member=True, breastfeeding=True)
+    assert weaned.effects == (Weaned(language, f"speech: {said}"),)
+    assert weaned.ask is not None and weaned.ask.lines[0].message_id == "voice.feed.weaned"
+    assert state_of(weaned).node == "main"
+    other = answer(main, Said(speech=said), TODAY, words, member=True)
+    assert other.effects == ()

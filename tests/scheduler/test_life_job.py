@@ -127,7 +127,7 @@ def test_a_reply_to_the_birth_question_records_the_birth_and_asks_about_breastfe
     assert person(database).stage is Stage.POSTPARTUM
 
 
-def test_the_birth_question_by_phone_reads_the_day_back_then_records_it(
+def test_the_birth_question_by_phone_reads_the_day_back_records_it_and_asks_breastfeeding(
     app: Flask, database: Database, tick: object, twilio_post: TwilioPost
 ) -> None:
     # The call's answers are read on today's clock: the due date is a few days ago.
@@ -145,9 +145,14 @@ def test_the_birth_question_by_phone_reads_the_day_back_then_records_it(
     assert "¿Qué día nació su bebé?" in when.text
     back = press(twilio_post, when.action, speech="ayer", **form)
     assert "Escuchamos" in back.text
-    press(twilio_post, back.action, digits="1", **form)
+    feeding = press(twilio_post, back.action, digits="1", **form)
+    assert "¿Está dando pecho?" in feeding.text
     mother = person(database)
     assert (mother.stage, mother.birth_date) == (Stage.POSTPARTUM, today - dt.timedelta(days=1))
+    assert mother.breastfeeding is None
+    thanks = press(twilio_post, feeding.action, speech="Sí", **form)
+    assert thanks.hangs_up and "consejos para dar pecho" in thanks.text
+    assert person(database).breastfeeding is True
 
 
 def test_a_pause_ends_by_itself_with_a_one_line_welcome_back(

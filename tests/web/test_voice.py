@@ -19,6 +19,7 @@ from service.domain.vocabulary import (
     Direction,
     MessageStatus,
     PlanStatus,
+    Stage,
     Status,
 )
 from service.store.models import ConsentEvent, Escalation, Message, Subscriber
@@ -582,6 +583,26 @@ def test_a_member_who_tells_the_phone_line_of_a_loss_stops_baby_messages_and_cho
     assert person.status == Status.ACTIVE and person.loss_on is not None
     actions = [event.action for event in rows(app, ConsentEvent)]
     assert actions == [ConsentAction.LOSS, ConsentAction.OPT_IN]
+
+
+@pytest.mark.parametrize(
+    ("language", "said", "thanks"),
+    [("en", "I stopped breastfeeding", "6 more months"), ("es", "Ya no doy pecho", "6 meses más")],
+)
+def test_a_breastfeeding_member_who_says_they_stopped_is_recorded_as_weaned_today(
+    app: Flask, twilio_post: TwilioPost, language: str, said: str, thanks: str
+) -> None:
+    database = app.extensions["boneline"].db
+    born = dt.date.today() - dt.timedelta(days=60)
+    person_id = add_subscriber(
+        database, CALLER, language=language, stage=Stage.POSTPARTUM, due_date=None, birth_date=born
+    )
+    with database.Session.begin() as session:
+        session.get(Subscriber, person_id).breastfeeding = True  # type: ignore[union-attr]
+    heard = press(twilio_post, f"/voice/menu?lang={language}&node=main", speech=said)
+    assert node_of(heard) == "main" and thanks in heard.text
+    [person] = rows(app, Subscriber)
+    assert (person.breastfeeding, person.weaned_on) == (False, person_today(CALLER))
 
 
 def test_a_stranger_who_tells_the_phone_line_of_a_loss_hears_kind_words_only(
