@@ -93,14 +93,21 @@ def test_any_handled_form_answers_a_page_or_a_redirect(
     assert "Traceback" not in response.get_data(as_text=True)
 
 
+@pytest.fixture
+def login_app(database: Database, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
+    """The app with the shared care-team password, built once for all of a test's examples."""
+    use_fast_password_hashing(monkeypatch)
+    app = create_app(app_config(database.url, CARE_TEAM_PASSWORD=SHARED_PASSWORD))
+    yield app
+    app.extensions["boneline"].db.dispose()
+
+
 @SETTINGS
 @given(name=words, password=words, target=words)
 def test_any_login_form_answers_a_page_or_a_redirect(
-    database: Database, monkeypatch: pytest.MonkeyPatch, name: str, password: str, target: str
+    login_app: Flask, name: str, password: str, target: str
 ) -> None:
-    use_fast_password_hashing(monkeypatch)
-    app = create_app(app_config(database.url, CARE_TEAM_PASSWORD=SHARED_PASSWORD))
-    client = app.test_client()
+    client = login_app.test_client()
     form = {
         "csrf_token": csrf_token(client),
         "name": name,
@@ -111,7 +118,6 @@ def test_any_login_form_answers_a_page_or_a_redirect(
     assert response.status_code in OK
     location = response.headers.get("Location", "")
     assert not location.startswith(("http", "//")), "never sent to another site"
-    app.extensions["boneline"].db.dispose()
 
 
 @pytest.fixture
