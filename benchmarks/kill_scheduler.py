@@ -31,9 +31,9 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from service.domain.vocabulary import PlanStatus  # noqa: E402
 from service.store.db import Base, Database, upgrade  # noqa: E402
 from service.store.models import PlannedMessage, Subscriber  # noqa: E402
+from service.vocabulary import PlanStatus  # noqa: E402
 from tests.scheduler.test_sending import add_planned_rows  # noqa: E402
 from tests.support.twilio_servers import (  # noqa: E402
     TEST_ACCOUNT_SID,

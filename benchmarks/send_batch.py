@@ -15,10 +15,10 @@ import sqlalchemy as sa
 from benchmarks.seed import reset
 from scheduler.sending import SendJob
 from service.config import load_settings
-from service.domain.vocabulary import PlanStatus
 from service.gateway.sender import TwilioSender
 from service.store.db import Database
 from service.store.models import PlannedMessage
+from service.vocabulary import PlanStatus
 from service.words.texts import Texts
 from tests.support.twilio_servers import (
     TEST_ACCOUNT_SID,

@@ -20,9 +20,9 @@ from pathlib import Path
 import sqlalchemy as sa
 from twilio.request_validator import RequestValidator
 
-from service.domain.vocabulary import Direction
 from service.store.db import upgrade
 from service.store.models import Escalation, Message
+from service.vocabulary import Direction
 from service.web import create_app
 
 CORPUS = Path(__file__).resolve().parents[1] / "messages" / "corpus"

@@ -28,9 +28,9 @@ from service.domain.life import (
 )
 from service.domain.schedule import SLOT_WEEKDAYS
 from service.domain.send_windows import SendWindows, send_time, utc_window
-from service.domain.vocabulary import PlanStatus, Recipient, Stage, Status
 from service.store import planned, subscribers
 from service.store.db import Database
+from service.vocabulary import PlanStatus, Recipient, Stage, Status
 
 log = logging.getLogger(__name__)
 

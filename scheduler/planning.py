@@ -20,9 +20,9 @@ from service.domain.life import window_part
 from service.domain.phones import area_code_time_zones
 from service.domain.schedule import Due, ScheduleProfile, due_on
 from service.domain.send_windows import SendWindows, send_time, utc_window
-from service.domain.vocabulary import PlanStatus, Recipient, Stage, Track
 from service.store import planned
 from service.store.db import Database
+from service.vocabulary import PlanStatus, Recipient, Stage, Track
 
 log = logging.getLogger(__name__)
 

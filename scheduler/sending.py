@@ -30,7 +30,11 @@ from service.config import Settings
 from service.domain.life import QUESTION_OF_ITEM
 from service.domain.phones import mask
 from service.domain.retries import next_alert_try
-from service.domain.vocabulary import (
+from service.gateway.sender import Sender, SendError
+from service.store import consent, messages, planned, subscribers
+from service.store.db import Database, DbSession, DuplicateError, transaction
+from service.store.planned import ALERT_ITEM, CARE_TEAM_LANGUAGE, Claimed
+from service.vocabulary import (
     Channel,
     ConsentChannel,
     MessageStatus,
@@ -39,10 +43,6 @@ from service.domain.vocabulary import (
     SendFailure,
     Status,
 )
-from service.gateway.sender import Sender, SendError
-from service.store import consent, messages, planned, subscribers
-from service.store.db import Database, DbSession, DuplicateError, transaction
-from service.store.planned import ALERT_ITEM, CARE_TEAM_LANGUAGE, Claimed
 from service.words.texts import Texts
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from service.domain.call_plan import Line
-from service.domain.vocabulary import CallOutcome, MessageStatus
+from service.vocabulary import CallOutcome, MessageStatus
 
 # What the staff member hears is in English (the care page's language).
 STAFF_LANGUAGE = "en"

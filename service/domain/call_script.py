@@ -29,13 +29,13 @@ from service.domain.call_plan import (
 from service.domain.dates import birth_date_problem, read_birth_date
 from service.domain.phone_menu import keypad_date
 from service.domain.reading import read
-from service.domain.vocabulary import Stage
 from service.understanding import (
     SAFETY_TABLE,
     ReadingKind,
     SafetyFamily,
     Understanding,
 )
+from service.vocabulary import Stage
 from service.words.keywords import normalize
 
 ANSWER_PATH = "/voice/reminder/answer"

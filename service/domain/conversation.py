@@ -23,7 +23,14 @@ from service.domain.dates import (
 )
 from service.domain.life import FOLLOW_UP_REASON, LifeEvent, next_status, pause_until
 from service.domain.reading import read as read_words
-from service.domain.vocabulary import (
+from service.understanding import (
+    SAFETY_TABLE,
+    ReadingKind,
+    SafetyFamily,
+    SafetyRule,
+    Understanding,
+)
+from service.vocabulary import (
     Channel,
     ConsentAction,
     DayPart,
@@ -32,13 +39,6 @@ from service.domain.vocabulary import (
     Stage,
     Status,
     Track,
-)
-from service.understanding import (
-    SAFETY_TABLE,
-    ReadingKind,
-    SafetyFamily,
-    SafetyRule,
-    Understanding,
 )
 from service.words.catalog import Term
 from service.words.keywords import Keywords, Match

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from service.domain.schedule import program_end
-from service.domain.vocabulary import Channel, DayPart, PendingQuestion, Stage, Status
+from service.vocabulary import Channel, DayPart, PendingQuestion, Stage, Status
 
 # "Has your baby arrived?" three days after the due date; after two weeks with no news (or a
 # week after the last NOT YET), tips move to after birth, counted from the due date.

@@ -22,7 +22,7 @@ from rapidfuzz import fuzz
 
 from service.config import Settings
 from service.domain.conversation import Outcome, Profile, Reply
-from service.domain.vocabulary import ConsentAction, Direction, LoopSignal, LoopVerdict, Status
+from service.vocabulary import ConsentAction, Direction, LoopSignal, LoopVerdict, Status
 from service.words.normalize import normalize
 
 # The one reply that says replies are paused (messages/<lang>/guard.yaml).

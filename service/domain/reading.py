@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import functools
 
-from service.domain.vocabulary import Stage
 from service.understanding import Model, Understanding, load_model, understand
+from service.vocabulary import Stage
 
 
 @functools.cache

@@ -18,7 +18,7 @@ import enum
 from dataclasses import dataclass
 from functools import lru_cache
 
-from service.domain.vocabulary import Stage, Track
+from service.vocabulary import Stage, Track
 
 MONDAY, WEDNESDAY, FRIDAY = 0, 2, 4
 SLOT_WEEKDAYS = (MONDAY, WEDNESDAY, FRIDAY)

@@ -37,7 +37,10 @@ from service.domain.clock import local_date, utcnow
 from service.domain.conversation import MEMBERS
 from service.domain.life import FOLLOW_UP_REASON, LifeEvent, next_status, pause_until
 from service.domain.phones import local_time_zone, mask
-from service.domain.vocabulary import (
+from service.flows.replanning import reach_of, refit_planned
+from service.store import call_steps, consent, escalations, messages, planned, subscribers
+from service.store.db import DbSession, DuplicateError, Sessions, transaction
+from service.vocabulary import (
     Channel,
     ConsentAction,
     ConsentChannel,
@@ -48,9 +51,6 @@ from service.domain.vocabulary import (
     Status,
     Track,
 )
-from service.flows.replanning import reach_of, refit_planned
-from service.store import call_steps, consent, escalations, messages, planned, subscribers
-from service.store.db import DbSession, DuplicateError, Sessions, transaction
 from service.words.texts import Texts
 
 log = logging.getLogger(__name__)

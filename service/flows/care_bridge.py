@@ -13,10 +13,10 @@ import logging
 
 from service.domain import bridge
 from service.domain.bridge import BridgeStep, BridgeUrls
-from service.domain.vocabulary import CALL_STATUS_RANK, ContactKind, MessageStatus
 from service.store import contacts, escalations
 from service.store.db import DbSession, Sessions, transaction
 from service.store.models import Escalation
+from service.vocabulary import CALL_STATUS_RANK, ContactKind, MessageStatus
 
 log = logging.getLogger(__name__)
 

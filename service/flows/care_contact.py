@@ -16,18 +16,18 @@ from dataclasses import dataclass
 
 from service.domain.bridge import BridgeUrls
 from service.domain.phones import mask
-from service.domain.vocabulary import (
+from service.gateway.sender import CareSender, SendError
+from service.store import access_log, consent, contacts, escalations, messages, staff, subscribers
+from service.store.access_log import AccessRow
+from service.store.db import DbSession, Sessions, transaction
+from service.store.models import Escalation, StaffAccount
+from service.vocabulary import (
     ConsentChannel,
     ContactKind,
     MessageStatus,
     SendFailure,
     StaffRole,
 )
-from service.gateway.sender import CareSender, SendError
-from service.store import access_log, consent, contacts, escalations, messages, staff, subscribers
-from service.store.access_log import AccessRow
-from service.store.db import DbSession, Sessions, transaction
-from service.store.models import Escalation, StaffAccount
 from service.words.normalize import storable
 from service.words.segments import count_segments, sms_form
 from service.words.texts import Texts

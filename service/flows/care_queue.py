@@ -13,11 +13,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from service.config import Settings
 from service.domain.bridge import call_outcome
 from service.domain.figures import median, percentile_90
-from service.domain.vocabulary import CallOutcome, ContactKind, Direction, MessageStatus
 from service.store import consent, contacts, escalations, messages, reports
 from service.store.db import DbSession, Sessions, transaction
 from service.store.escalations import MAX_NAME, MAX_NOTE
 from service.store.models import CareContact, Escalation, Message
+from service.vocabulary import CallOutcome, ContactKind, Direction, MessageStatus
 
 __all__ = ["MAX_NAME", "MAX_NOTE"]
 

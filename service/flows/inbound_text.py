@@ -13,7 +13,11 @@ from service.domain.conversation import Outcome, Profile, respond
 from service.domain.life import FOLLOW_UP_REASON
 from service.domain.loop_guard import LoopRule
 from service.domain.phones import local_time_zone, mask
-from service.domain.vocabulary import (
+from service.flows.replanning import reach_of, refit_planned
+from service.store import consent, erasure, escalations, messages, subscribers
+from service.store.db import DbSession, DuplicateError, Sessions, transaction
+from service.store.messages import LoggedReply
+from service.vocabulary import (
     Channel,
     ConsentAction,
     ConsentChannel,
@@ -25,10 +29,6 @@ from service.domain.vocabulary import (
     Status,
     Track,
 )
-from service.flows.replanning import reach_of, refit_planned
-from service.store import consent, erasure, escalations, messages, subscribers
-from service.store.db import DbSession, DuplicateError, Sessions, transaction
-from service.store.messages import LoggedReply
 from service.words.texts import Texts
 
 log = logging.getLogger(__name__)

@@ -10,11 +10,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from service.domain.phones import InvalidPhoneNumber, to_e164
-from service.domain.vocabulary import StaffRole
 from service.store import staff
 from service.store.db import DbSession, DuplicateError, Sessions, transaction
 from service.store.models import StaffAccount
 from service.store.staff import MAX_NAME
+from service.vocabulary import StaffRole
 
 # The roles an account in the database can have (VIEWER is the shared password's).
 ACCOUNT_ROLES = (StaffRole.NURSE, StaffRole.ADMIN)

@@ -7,14 +7,14 @@ import logging
 from dataclasses import dataclass
 
 from service.domain.phones import mask
-from service.domain.vocabulary import (
+from service.store import messages, planned
+from service.store.db import DbSession, Sessions, transaction
+from service.vocabulary import (
     CALL_STATUS_RANK,
     SMS_STATUS_RANK,
     UNANSWERED_CALL,
     MessageStatus,
 )
-from service.store import messages, planned
-from service.store.db import DbSession, Sessions, transaction
 
 log = logging.getLogger(__name__)
 

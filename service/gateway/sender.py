@@ -20,8 +20,8 @@ from urllib3.exceptions import (
 from service.config import Settings
 from service.domain.bridge import STAFF_RING_SECONDS
 from service.domain.phones import mask
-from service.domain.vocabulary import SendFailure
 from service.gateway.twilio_client import build_twilio_client
+from service.vocabulary import SendFailure
 
 log = logging.getLogger(__name__)
 

@@ -12,9 +12,9 @@ from typing import cast
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from service.domain.vocabulary import ConsentAction, ConsentChannel, Status
 from service.store import subscribers
 from service.store.models import ConsentEvent
+from service.vocabulary import ConsentAction, ConsentChannel, Status
 
 CONSENT_EVENTS = cast(sa.Table, ConsentEvent.__table__)
 

@@ -10,8 +10,8 @@ from typing import cast
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from service.domain.vocabulary import CALL_STATUS_RANK, ContactKind, MessageStatus
 from service.store.models import CareContact, Escalation
+from service.vocabulary import CALL_STATUS_RANK, ContactKind, MessageStatus
 
 CARE_CONTACTS = cast(sa.Table, CareContact.__table__)
 

@@ -11,10 +11,10 @@ from typing import cast
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from service.domain.vocabulary import EscalationSource, Stage
 from service.store import subscribers
 from service.store.models import Escalation
 from service.understanding import Urgency
+from service.vocabulary import EscalationSource, Stage
 
 ESCALATIONS = cast(sa.Table, Escalation.__table__)
 ERASED_DETAIL = "(erased at the person's request)"

@@ -20,15 +20,15 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
 
 from service.domain.loop_guard import History, LoopRule, Past
-from service.domain.vocabulary import (
+from service.store import subscribers
+from service.store.models import Message
+from service.vocabulary import (
     Channel,
     Direction,
     MessageStatus,
     SendFailure,
     Status,
 )
-from service.store import subscribers
-from service.store.models import Message
 
 MESSAGES = cast(sa.Table, Message.__table__)
 _SUBSCRIBERS = subscribers.SUBSCRIBERS

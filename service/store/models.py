@@ -10,7 +10,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.domain.clock import utcnow
-from service.domain.vocabulary import (
+from service.store.db import Base
+from service.store.types import CleanString, CleanText
+from service.understanding import Urgency
+from service.vocabulary import (
     Channel,
     ConsentAction,
     ConsentChannel,
@@ -28,9 +31,6 @@ from service.domain.vocabulary import (
     Status,
     Track,
 )
-from service.store.db import Base
-from service.store.types import CleanString, CleanText
-from service.understanding import Urgency
 
 __all__ = [
     "AccessEntry",

@@ -21,7 +21,11 @@ from sqlalchemy.orm import Session
 
 from service.domain.life import FOLLOW_UP_REASON, Candidates
 from service.domain.schedule import TRACK_OF_PREFIX
-from service.domain.vocabulary import (
+from service.store import subscribers
+from service.store.db import Database
+from service.store.escalations import ESCALATIONS
+from service.store.models import PlannedMessage, PlanRun
+from service.vocabulary import (
     Channel,
     PlanStatus,
     Recipient,
@@ -29,10 +33,6 @@ from service.domain.vocabulary import (
     Stage,
     Status,
 )
-from service.store import subscribers
-from service.store.db import Database
-from service.store.escalations import ESCALATIONS
-from service.store.models import PlannedMessage, PlanRun
 
 PLANNED = cast(sa.Table, PlannedMessage.__table__)
 PLAN_RUNS = cast(sa.Table, PlanRun.__table__)

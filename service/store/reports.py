@@ -10,8 +10,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from service.domain.vocabulary import ConsentAction, Direction, MessageStatus, PlanStatus, Status
 from service.store.models import ConsentEvent, Message, PlannedMessage, Subscriber
+from service.vocabulary import ConsentAction, Direction, MessageStatus, PlanStatus, Status
 
 
 def outbound_statuses_since(

@@ -9,8 +9,8 @@ from typing import cast
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from service.domain.vocabulary import StaffRole
 from service.store.models import StaffAccount
+from service.vocabulary import StaffRole
 
 STAFF = cast(sa.Table, StaffAccount.__table__)
 MAX_NAME = 64

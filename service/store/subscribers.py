@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from service.domain.phones import local_time_zone
-from service.domain.vocabulary import PendingQuestion, Status
 from service.store.models import Subscriber
+from service.vocabulary import PendingQuestion, Status
 
 SUBSCRIBERS = cast(sa.Table, Subscriber.__table__)
 

@@ -19,7 +19,6 @@ from messages import CATALOG_DIR
 from service.config import Settings, load_settings
 from service.domain.clock import utcnow
 from service.domain.phones import mask
-from service.domain.vocabulary import StaffRole
 from service.flows import staff_accounts
 from service.flows.deployment import Deployment, default_instance_path, load_deployment
 from service.flows.staff_accounts import StaffError, StaffMember
@@ -32,6 +31,7 @@ from service.store.db import (
     head_revision,
     upgrade,
 )
+from service.vocabulary import StaffRole
 from service.web import create_app
 from service.web.care_login import MIN_PASSWORD, hash_password
 from service.words import review

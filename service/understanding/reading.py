@@ -16,7 +16,6 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from service.domain.vocabulary import Stage
 from service.understanding import text
 from service.understanding.model import Model, load_model
 from service.understanding.triage import (
@@ -30,6 +29,7 @@ from service.understanding.triage import (
     named_severe_sign,
     not_a_report,
 )
+from service.vocabulary import Stage
 from service.words.catalog import default_catalog
 from service.words.keywords import Keywords
 

@@ -8,7 +8,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from service.domain.vocabulary import Stage
+from service.vocabulary import Stage
 
 SAFETY_PREFIX = "safety."
 

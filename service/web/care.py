@@ -31,7 +31,6 @@ from werkzeug.wrappers import Response as BaseResponse
 from service.config import Settings
 from service.domain.clock import utcnow
 from service.domain.phones import display, mask
-from service.domain.vocabulary import CallOutcome, MessageStatus, StaffRole
 from service.flows import care_queue, health, staff_accounts
 from service.flows.care_contact import FROM_LINE
 from service.flows.care_queue import (
@@ -50,6 +49,7 @@ from service.flows.staff_accounts import StaffMember
 from service.flows.staff_logins import LoginThrottle
 from service.gateway.sender import CareSender, sender_for
 from service.store.db import DatabaseUnavailable, Sessions
+from service.vocabulary import CallOutcome, MessageStatus, StaffRole
 from service.web.care_login import LoggedIn, StaffLogin
 from service.words.segments import sms_form
 

@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from service.config import Settings
-from service.domain.vocabulary import StaffRole
 from service.flows import staff_accounts
 from service.flows.care_queue import MAX_NAME, CareTeamConfigError
 from service.store.db import Sessions
+from service.vocabulary import StaffRole
 
 # werkzeug's default (scrypt). Tests set a cheap one, as Django's test settings do, for speed.
 HASH_METHOD = "scrypt"

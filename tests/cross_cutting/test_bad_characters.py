@@ -16,13 +16,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from service.domain.clock import utcnow
-from service.domain.vocabulary import EscalationSource, Stage
 from service.logs import PrintableFormatter
 from service.store import escalations, messages
 from service.store.db import Database
 from service.store.models import ConsentEvent, Escalation, Message
 from service.store.types import REPLACEMENT, storable
 from service.understanding import SafetyFamily, Urgency
+from service.vocabulary import EscalationSource, Stage
 from service.web import create_app
 from tests.conftest import PUBLIC_BASE_URL, app_config, twilio_signature
 from tests.support.care_helpers import (

@@ -23,15 +23,6 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from service.domain.clock import utcnow
-from service.domain.vocabulary import (
-    ConsentAction,
-    ContactKind,
-    Direction,
-    PlanStatus,
-    StaffRole,
-    Stage,
-    Status,
-)
 from service.store import escalations
 from service.store.db import Database, upgrade
 from service.store.models import (
@@ -41,6 +32,15 @@ from service.store.models import (
     Message,
     PlannedMessage,
     Subscriber,
+)
+from service.vocabulary import (
+    ConsentAction,
+    ContactKind,
+    Direction,
+    PlanStatus,
+    StaffRole,
+    Stage,
+    Status,
 )
 from service.web import create_app
 from tests.conftest import app_config, twilio_signature

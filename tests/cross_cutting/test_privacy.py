@@ -15,10 +15,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from service.config import load_settings
-from service.domain.vocabulary import StaffRole
 from service.store.db import Database
 from service.store.models import CareContact
 from service.tools.cli import main
+from service.vocabulary import StaffRole
 from service.web import create_app
 from tests.conftest import AUTH_TOKEN, PUBLIC_BASE_URL, app_config, twilio_signature
 from tests.support.care_helpers import (

@@ -26,19 +26,19 @@ from scheduler.jobs import housekeeping_job, send_job
 from scheduler.sending import SendReport
 from service.config import Settings
 from service.domain.retries import ALERT_RETRY_FOR
-from service.domain.vocabulary import (
-    EscalationSource,
-    MessageStatus,
-    PlanStatus,
-    Recipient,
-    SendFailure,
-)
 from service.gateway.sender import SendError, TwilioSender
 from service.store import escalations, messages
 from service.store.db import Database
 from service.store.models import Escalation, Message, PlannedMessage
 from service.tools.cli import main
 from service.understanding import SafetyFamily, Urgency
+from service.vocabulary import (
+    EscalationSource,
+    MessageStatus,
+    PlanStatus,
+    Recipient,
+    SendFailure,
+)
 from service.words.texts import Texts
 from tests.scheduler.test_sending import add_planned_rows
 from tests.support.reminder_helpers import RecordingSender, planned_rows, scheduler_settings

@@ -13,7 +13,7 @@ from service.domain.bridge import (
     connect,
     whisper,
 )
-from service.domain.vocabulary import CallOutcome, MessageStatus
+from service.vocabulary import CallOutcome, MessageStatus
 
 URLS = BridgeUrls("https://boneline.example.org", 7)
 PERSON = "+12125550143"

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from service.domain.conversation import ASK_CONFIRM, Profile, respond
-from service.domain.vocabulary import Channel, ConsentAction, Stage, Status
+from service.vocabulary import Channel, ConsentAction, Stage, Status
 from service.words.keywords import Keywords
 
 TODAY = dt.date(2026, 11, 23)

@@ -17,7 +17,7 @@ from service.domain.life import (
     program_end,
     window_part,
 )
-from service.domain.vocabulary import DayPart, Stage, Status
+from service.vocabulary import DayPart, Stage, Status
 
 DUE = dt.date(2027, 6, 7)
 

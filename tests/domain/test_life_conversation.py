@@ -8,14 +8,14 @@ import datetime as dt
 import pytest
 
 from service.domain.conversation import Profile, respond
-from service.domain.vocabulary import (
+from service.understanding import ReadingKind, Understanding
+from service.vocabulary import (
     ConsentAction,
     PendingQuestion,
     Stage,
     Status,
     Track,
 )
-from service.understanding import ReadingKind, Understanding
 from service.words.keywords import Keywords
 
 TODAY = dt.date(2026, 11, 23)

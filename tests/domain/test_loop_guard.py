@@ -22,7 +22,8 @@ from service.domain.loop_guard import (
     quick_reply_streak,
     while_held,
 )
-from service.domain.vocabulary import (
+from service.understanding import SAFETY_TABLE, SafetyFamily
+from service.vocabulary import (
     ConsentAction,
     Direction,
     LoopSignal,
@@ -30,7 +31,6 @@ from service.domain.vocabulary import (
     Stage,
     Status,
 )
-from service.understanding import SAFETY_TABLE, SafetyFamily
 from service.words.catalog import default_catalog
 from service.words.keywords import Keywords
 

@@ -8,8 +8,8 @@ import datetime as dt
 import pytest
 
 from service.domain.conversation import CHECKIN_BACK_PAIN, Outcome, Profile, respond
-from service.domain.vocabulary import ConsentAction, PendingQuestion, Stage, Status
 from service.understanding import ReadingKind, Understanding
+from service.vocabulary import ConsentAction, PendingQuestion, Stage, Status
 from service.words.keywords import Keywords
 
 TODAY = dt.date(2027, 3, 10)

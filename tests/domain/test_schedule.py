@@ -19,7 +19,7 @@ from service.domain.schedule import (
     due_on,
 )
 from service.domain.send_windows import SendWindows, parse_window, send_time, utc_window
-from service.domain.vocabulary import Stage
+from service.vocabulary import Stage
 from service.words.catalog import Catalog
 
 WINDOWS = SendWindows.from_settings(load_settings({}, environ={}))

@@ -21,7 +21,7 @@ from service.domain.schedule import (
     ScheduleProfile,
     due_on,
 )
-from service.domain.vocabulary import Stage, Track
+from service.vocabulary import Stage, Track
 from service.words.catalog import Catalog
 
 NO_REPEAT_DAYS = 28

@@ -12,7 +12,10 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from service.domain.vocabulary import (
+from service.flows.care_queue import CheckinWeek, program_overview
+from service.store.db import Database
+from service.store.models import CareContact, Escalation, Message, PlannedMessage
+from service.vocabulary import (
     Channel,
     ContactKind,
     Direction,
@@ -21,9 +24,6 @@ from service.domain.vocabulary import (
     StaffRole,
     Stage,
 )
-from service.flows.care_queue import CheckinWeek, program_overview
-from service.store.db import Database
-from service.store.models import CareContact, Escalation, Message, PlannedMessage
 from service.web import create_app
 from tests.conftest import TwilioPost, app_config
 from tests.support.care_helpers import (

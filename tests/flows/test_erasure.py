@@ -9,7 +9,6 @@ import sqlalchemy as sa
 from flask import Flask
 
 from service.domain.clock import utcnow
-from service.domain.vocabulary import ConsentAction, ContactKind
 from service.store import access_log, contacts, messages
 from service.store.models import (
     AccessEntry,
@@ -19,6 +18,7 @@ from service.store.models import (
     Message,
     Subscriber,
 )
+from service.vocabulary import ConsentAction, ContactKind
 from tests.conftest import TwilioPost
 from tests.support.care_helpers import add_escalation, add_staff
 from tests.support.sms_helpers import PHONE, sms_form, text

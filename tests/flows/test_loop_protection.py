@@ -15,11 +15,11 @@ from flask.testing import FlaskClient
 
 from service.domain.clock import utcnow
 from service.domain.loop_guard import PAUSED_NOTICE, LoopRule
-from service.domain.vocabulary import ConsentAction, Direction, MessageStatus, Status
 from service.flows import inbound_text
 from service.flows.inbound_text import InboundText, receive_text
 from service.store.db import Database
 from service.store.models import ConsentEvent, Escalation, Message, Subscriber
+from service.vocabulary import ConsentAction, Direction, MessageStatus, Status
 from service.web import create_app
 from tests.conftest import PUBLIC_BASE_URL, app_config, twilio_signature
 from tests.support.sms_helpers import PHONE, new_message_sid, person_today, replies, sms_form

@@ -8,11 +8,11 @@ import pytest
 import sqlalchemy as sa
 
 from service.domain.clock import utcnow
-from service.domain.vocabulary import PendingQuestion, Stage
 from service.store import subscribers
 from service.store.db import Database
 from service.store.models import Escalation, Subscriber
 from service.understanding import SAFETY_TABLE, ReadingKind, SafetyFamily, understand
+from service.vocabulary import PendingQuestion, Stage
 from service.words.catalog import Catalog
 from service.words.segments import sms_form
 from tests.conftest import TwilioPost

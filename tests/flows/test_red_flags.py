@@ -11,7 +11,6 @@ import sqlalchemy as sa
 from flask import Flask
 
 from service.domain.conversation import Profile, respond
-from service.domain.vocabulary import EnrollmentStep, Stage, Status
 from service.store.models import Escalation, Subscriber
 from service.understanding import (
     SAFETY_TABLE,
@@ -20,6 +19,7 @@ from service.understanding import (
     Understanding,
     Urgency,
 )
+from service.vocabulary import EnrollmentStep, Stage, Status
 from service.words.catalog import Catalog
 from service.words.keywords import Keywords
 from tests.conftest import TwilioPost

@@ -8,8 +8,8 @@ import datetime as dt
 import pytest
 
 from service.domain.conversation import Outcome, Profile, respond
-from service.domain.vocabulary import PendingQuestion, Stage, Status
 from service.understanding import ReadingKind, Understanding
+from service.vocabulary import PendingQuestion, Stage, Status
 from service.words.catalog import Catalog, Term
 from service.words.keywords import Keywords
 from tests.conftest import TwilioPost

@@ -13,10 +13,10 @@ from flask import Flask
 from service.config import load_settings
 from service.domain.bridge import BridgeUrls
 from service.domain.clock import utcnow
-from service.domain.vocabulary import MessageStatus, StaffRole
 from service.gateway.sender import SID_SHAPE, TwilioSender
 from service.store.db import Database
 from service.store.models import CareContact, Message
+from service.vocabulary import MessageStatus, StaffRole
 from service.web import create_app
 from tests.conftest import app_config
 from tests.support.care_helpers import (

@@ -17,10 +17,10 @@ from scheduler.planning import plan
 from scheduler.sending import SendJob, SendReport
 from service.config import Settings
 from service.domain.send_windows import SendWindows
-from service.domain.vocabulary import Channel, PlanStatus, Status
 from service.gateway.sender import TwilioSender
 from service.store.db import Database
 from service.store.models import Subscriber
+from service.vocabulary import Channel, PlanStatus, Status
 from service.words.texts import Texts
 from tests.support.reminder_helpers import (
     add_subscriber,

@@ -11,10 +11,10 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 from flask import Flask
 
-from service.domain.vocabulary import Channel, PlanStatus, Stage, Status
 from service.store.db import Database
 from service.store.models import PlannedMessage, Subscriber
 from service.tools.cli import main
+from service.vocabulary import Channel, PlanStatus, Stage, Status
 from tests.conftest import TwilioPost
 from tests.support.reminder_helpers import add_subscriber
 from tests.support.sms_helpers import PHONE, person_today, text

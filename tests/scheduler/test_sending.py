@@ -16,7 +16,11 @@ from scheduler.jobs import housekeeping_job, plan_job, send_job
 from scheduler.planning import plan, window_zones
 from scheduler.sending import SendJob, queue_care_team_alerts
 from service.domain.send_windows import SendWindows
-from service.domain.vocabulary import (
+from service.flows.inbound_text import InboundText, receive_text
+from service.gateway.sender import SendError
+from service.store.db import Database
+from service.store.models import ConsentEvent, Escalation, Message, PlannedMessage, Subscriber
+from service.vocabulary import (
     Channel,
     MessageStatus,
     PlanStatus,
@@ -26,10 +30,6 @@ from service.domain.vocabulary import (
     Status,
     Track,
 )
-from service.flows.inbound_text import InboundText, receive_text
-from service.gateway.sender import SendError
-from service.store.db import Database
-from service.store.models import ConsentEvent, Escalation, Message, PlannedMessage, Subscriber
 from service.words.texts import Texts
 from tests.support.reminder_helpers import (
     RecordingSender,

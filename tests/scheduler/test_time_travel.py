@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from scheduler.sending import Claimed
-from service.domain.vocabulary import Channel, PlanStatus, Status
 from service.flows.inbound_text import InboundText, receive_text
 from service.store.db import Database
 from service.store.models import PlannedMessage, Subscriber
+from service.vocabulary import Channel, PlanStatus, Status
 from service.words.catalog import Catalog
 from service.words.segments import sms_form
 from service.words.texts import Texts

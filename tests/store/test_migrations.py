@@ -12,15 +12,6 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from click.testing import CliRunner
 
-from service.domain.vocabulary import (
-    ConsentAction,
-    ConsentChannel,
-    ContactKind,
-    Direction,
-    PlanStatus,
-    StaffRole,
-    Track,
-)
 from service.store.db import (
     Base,
     Database,
@@ -41,6 +32,15 @@ from service.store.models import (
     Subscriber,
 )
 from service.tools.cli import main
+from service.vocabulary import (
+    ConsentAction,
+    ConsentChannel,
+    ContactKind,
+    Direction,
+    PlanStatus,
+    StaffRole,
+    Track,
+)
 from tests.scheduler.test_sending import add_planned_rows
 from tests.support.care_helpers import add_escalation
 from tests.support.reminder_helpers import add_subscriber

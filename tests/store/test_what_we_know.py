@@ -8,10 +8,10 @@ import datetime as dt
 import sqlalchemy as sa
 
 from service.domain.loop_guard import LoopRule, Past
-from service.domain.vocabulary import Channel, Direction, MessageStatus
 from service.store import messages
 from service.store.db import Database
 from service.store.messages import LoggedReply
+from service.vocabulary import Channel, Direction, MessageStatus
 
 PHONE = "+12125550143"
 OTHER = "+13105550188"

@@ -12,10 +12,10 @@ from werkzeug.security import generate_password_hash
 from werkzeug.test import TestResponse
 
 from service.domain.clock import utcnow
-from service.domain.vocabulary import StaffRole
 from service.store import staff
 from service.store.db import Database
 from service.store.models import Escalation
+from service.vocabulary import StaffRole
 
 # Enough to prove hashing is used, cheap enough that each login takes a millisecond.
 FAST_HASH = "pbkdf2:sha256:1000"

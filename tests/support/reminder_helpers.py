@@ -14,9 +14,9 @@ from scheduler.planning import plan
 from scheduler.sending import SendJob, SendReport
 from service.config import Settings, load_settings
 from service.domain.send_windows import SendWindows
-from service.domain.vocabulary import Channel, PlanStatus, Stage, Status
 from service.store.db import Database
 from service.store.models import PlannedMessage, Subscriber
+from service.vocabulary import Channel, PlanStatus, Stage, Status
 from service.words.texts import Texts
 
 

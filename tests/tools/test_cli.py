@@ -308,8 +308,8 @@ def test_tick_plans_the_tips_of_each_stage_track_and_breastfeeding_as_the_schedu
     import sqlalchemy as sa
 
     from service.domain.schedule import ScheduleProfile, due_on
-    from service.domain.vocabulary import Stage, Track
     from service.store.models import PlannedMessage, Subscriber
+    from service.vocabulary import Stage, Track
 
     url = f"sqlite:///{tmp_path / 'tracks.sqlite3'}"
     monkeypatch.setenv("DATABASE_URL", url)

@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
-from service.domain.vocabulary import Channel, Direction, MessageStatus, Stage, Status
 from service.store.db import Database
 from service.store.models import Escalation, Message, Subscriber
 from service.tools.simulate import Simulator, parse_duration, read_twiml
+from service.vocabulary import Channel, Direction, MessageStatus, Stage, Status
 from service.web import create_app
 from tests.conftest import app_config
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from service.domain.vocabulary import Stage
 from service.understanding import Model, ReadingKind, SafetyFamily, Understanding, understand
+from service.vocabulary import Stage
 
 SAFETY_KINDS = (ReadingKind.SAFETY, ReadingKind.SAFETY_CHECK)
 

@@ -13,15 +13,6 @@ from flask.testing import FlaskClient
 from werkzeug.security import generate_password_hash
 
 from service.domain.clock import utcnow
-from service.domain.vocabulary import (
-    Channel,
-    ConsentAction,
-    Direction,
-    PlanStatus,
-    StaffRole,
-    Stage,
-    Status,
-)
 from service.flows.care_queue import CareTeamConfigError, program_overview
 from service.store import escalations, heartbeats, planned
 from service.store.db import Database
@@ -32,6 +23,15 @@ from service.store.models import (
     Message,
     PlannedMessage,
     Subscriber,
+)
+from service.vocabulary import (
+    Channel,
+    ConsentAction,
+    Direction,
+    PlanStatus,
+    StaffRole,
+    Stage,
+    Status,
 )
 from service.web import create_app
 from service.web.care_login import LoggedIn, StaffLogin, hash_password, parse_accounts

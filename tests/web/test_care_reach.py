@@ -18,7 +18,12 @@ from flask.testing import FlaskClient
 from scheduler.jobs import send_job
 from service.config import load_settings
 from service.domain.clock import utcnow
-from service.domain.vocabulary import (
+from service.flows.care_queue import escalation_page
+from service.gateway.sender import TwilioSender
+from service.store import consent, staff
+from service.store.db import Database
+from service.store.models import AccessEntry, CareContact, ConsentEvent, Message, Subscriber
+from service.vocabulary import (
     ConsentAction,
     ContactKind,
     Direction,
@@ -26,11 +31,6 @@ from service.domain.vocabulary import (
     StaffRole,
     Status,
 )
-from service.flows.care_queue import escalation_page
-from service.gateway.sender import TwilioSender
-from service.store import consent, staff
-from service.store.db import Database
-from service.store.models import AccessEntry, CareContact, ConsentEvent, Message, Subscriber
 from service.web import create_app
 from service.words.texts import Texts
 from tests.conftest import PUBLIC_BASE_URL, TwilioPost, app_config, twilio_signature

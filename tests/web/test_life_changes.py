@@ -12,9 +12,9 @@ from flask import Flask
 from werkzeug.test import TestResponse
 
 from service.domain.clock import utcnow
-from service.domain.vocabulary import Channel, DayPart, PlanStatus, Stage, Status, Track
 from service.store.db import Database
 from service.store.models import ConsentEvent, Escalation, PlannedMessage, Subscriber
+from service.vocabulary import Channel, DayPart, PlanStatus, Stage, Status, Track
 from service.web import create_app
 from tests.conftest import PUBLIC_BASE_URL, TwilioPost, app_config, twilio_signature
 from tests.support.sms_helpers import PHONE, person_today, text

@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from service.domain.vocabulary import ConsentAction, Direction
 from service.store.models import ConsentEvent, Message, Subscriber
+from service.vocabulary import ConsentAction, Direction
 from tests.conftest import PUBLIC_BASE_URL, TwilioPost, twilio_signature
 from tests.support.sms_helpers import PHONE, person_today, replies, sms_form, text
 

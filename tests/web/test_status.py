@@ -11,11 +11,11 @@ import sqlalchemy as sa
 from flask import Flask
 
 from service.config import load_settings
-from service.domain.vocabulary import Channel, PlanStatus
 from service.flows.inbound_text import InboundText, receive_text
 from service.flows.status_callback import StatusUpdate, record_sms_status
 from service.store.db import Database
 from service.store.models import Message, PlannedMessage
+from service.vocabulary import Channel, PlanStatus
 from service.words.texts import Texts
 from tests.conftest import TwilioPost
 from tests.support.reminder_helpers import add_subscriber, planned_rows

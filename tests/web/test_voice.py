@@ -13,7 +13,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from service.domain.phone_menu import MEMBER_NODES, NODES, SPOKEN_ONLY_TOPICS
-from service.domain.vocabulary import (
+from service.store.models import ConsentEvent, Escalation, Message, Subscriber
+from service.vocabulary import (
     Channel,
     ConsentAction,
     Direction,
@@ -22,7 +23,6 @@ from service.domain.vocabulary import (
     Stage,
     Status,
 )
-from service.store.models import ConsentEvent, Escalation, Message, Subscriber
 from service.words.catalog import Catalog
 from tests.conftest import PUBLIC_BASE_URL, TwilioPost, twilio_signature
 from tests.support.reminder_helpers import add_subscriber, planned_rows
